@@ -1,5 +1,7 @@
 //! `cargo bench -p handoff-shared --bench sla`: business-time arithmetic on a typical calendar.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::hint::black_box;
 
 use chrono::{DateTime, Utc};

@@ -1,6 +1,8 @@
 //! The SLA clock's arithmetic, pinned on hand-checked cases, by properties, and against a naive
 //! reference implementation on thousands of random calendars and spans.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use chrono::{DateTime, Duration, Utc};
 use handoff_shared::domain::SlaState;
 use handoff_shared::sla::{BusinessCalendar, CalendarSpec, ClockState, WindowSpec};
@@ -251,7 +253,13 @@ mod validation {
     #[test]
     fn each_mistake_names_its_field() {
         let ok = ("mon", "09:00", "17:00");
-        let cases: &[(&str, &str, Vec<(&str, &str, &str)>, Vec<&str>)] = &[
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            Vec<(&'a str, &'a str, &'a str)>,
+            Vec<&'a str>,
+        );
+        let cases: &[Case] = &[
             ("timezone", "Mars/Olympus_Mons", vec![ok], vec![]),
             ("weekly", "UTC", vec![], vec![]),
             (

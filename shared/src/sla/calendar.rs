@@ -315,10 +315,10 @@ impl BusinessCalendar {
         if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
             return None;
         }
-        if let Ok(years) = self.years.read() {
-            if let Some(table) = years.get(&year) {
-                return Some(Arc::clone(table));
-            }
+        if let Ok(years) = self.years.read()
+            && let Some(table) = years.get(&year)
+        {
+            return Some(Arc::clone(table));
         }
         let table = Arc::new(self.build_year(year)?);
         // A poisoned lock only means another thread panicked mid-insert; the map is still sound.

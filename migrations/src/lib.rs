@@ -1,0 +1,29 @@
+//! The Handoff database schema: one [`Migrator`] for SQLite and PostgreSQL.
+//!
+//! The tables and their columns follow `plan/schema.md`; the last migration seeds the defaults
+//! a fresh database starts with (CONTRACT.md section 3).
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261124_000001_create_org_tables;
+mod m20261124_000002_create_config_tables;
+mod m20261124_000003_create_lead_tables;
+mod m20261124_000004_create_notification_tables;
+mod m20261124_000005_seed_defaults;
+
+/// Runs the Handoff migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_org_tables::Migration),
+            Box::new(m20261124_000002_create_config_tables::Migration),
+            Box::new(m20261124_000003_create_lead_tables::Migration),
+            Box::new(m20261124_000004_create_notification_tables::Migration),
+            Box::new(m20261124_000005_seed_defaults::Migration),
+        ]
+    }
+}
