@@ -34,7 +34,7 @@ step "Lints"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "Unit, property and integration tests (SQLite)"
-cargo test --workspace --exclude handoff-frontend
+cargo test --workspace
 
 if [ "$have_pg" = 1 ]; then
   step "Integration tests (PostgreSQL)"

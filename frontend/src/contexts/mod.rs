@@ -1,0 +1,3 @@
+//! App-wide state handed down through Leptos contexts.
+
+pub mod session;
