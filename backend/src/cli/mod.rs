@@ -1,0 +1,104 @@
+//! The command line: `handoff [serve]`, `handoff migrate`, `handoff sla add|elapsed`,
+//! `handoff schema`.
+
+pub mod sla;
+
+use std::path::PathBuf;
+
+use clap::builder::FalseyValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::configuration::{DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_STATIC_DIR};
+
+/// Marketing-to-sales lead handoff with SLA clocks.
+#[derive(Debug, Parser)]
+#[command(name = "handoff", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `serve`, which runs when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+impl Cli {
+    /// The subcommand to run; `serve` when none was given.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default): GraphQL API, WebSocket subscriptions, frontend.
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate(DatabaseArgs),
+    /// Business-time arithmetic over JSON lines on stdin (one case a line, one answer a line).
+    #[command(subcommand)]
+    Sla(SlaCommand),
+    /// Print the GraphQL schema (SDL) to stdout.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SlaCommand {
+    /// `{"calendar": …, "start": …, "seconds": N}` -> `{"due": "<RFC 3339 UTC>"}`.
+    Add,
+    /// `{"calendar": …, "start": …, "end": …}` -> `{"seconds": N}`.
+    Elapsed,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (`host:port`; port 0 picks a free one).
+    #[arg(long, env = "HANDOFF_BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+    /// Seed a demo organisation into an empty database.
+    #[arg(long, env = "HANDOFF_DEMO", action = ArgAction::SetTrue, value_parser = FalseyValueParser::new())]
+    pub demo: bool,
+    /// Log JSON lines instead of human-readable text.
+    #[arg(long, env = "HANDOFF_LOG_JSON", action = ArgAction::SetTrue, value_parser = FalseyValueParser::new())]
+    pub log_json: bool,
+    /// Directory of the built frontend, served at `/`.
+    #[arg(long, env = "HANDOFF_STATIC_DIR", default_value = DEFAULT_STATIC_DIR)]
+    pub static_dir: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub database_url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_subcommand_means_serve() {
+        let cli = Cli::try_parse_from(["handoff", "--bind", "127.0.0.1:0"]).unwrap();
+        match cli.into_command() {
+            Command::Serve(args) => assert_eq!(args.bind, "127.0.0.1:0"),
+            other => panic!("expected serve, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sla_subcommands_parse() {
+        let cli = Cli::try_parse_from(["handoff", "sla", "elapsed"]).unwrap();
+        assert!(matches!(
+            cli.into_command(),
+            Command::Sla(SlaCommand::Elapsed)
+        ));
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,146 @@
+//! Settings, read once at start from command-line flags and environment variables.
+
+use std::path::PathBuf;
+
+use crate::cli::{DatabaseArgs, ServeArgs};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/handoff.db?mode=rwc";
+pub const DEFAULT_STATIC_DIR: &str = "frontend/dist";
+pub const DEFAULT_MAIL_FROM: &str = "Handoff <handoff@localhost>";
+
+/// Everything the server needs to know about its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `host:port` to listen on; port 0 picks a free port (see `Application::port`).
+    pub bind: String,
+    pub database: DatabaseSettings,
+    /// The built frontend, served at `/`.
+    pub static_dir: PathBuf,
+    /// The first admin, created on a database without users.
+    pub admin: AdminSettings,
+    pub mail: MailSettings,
+    /// Seed the demo organisation into an empty database.
+    pub demo: bool,
+    /// Log JSON lines instead of human-readable text.
+    pub log_json: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// Pool size; `None` picks a default per database kind.
+    pub max_connections: Option<u32>,
+}
+
+/// `HANDOFF_ADMIN_EMAIL` / `HANDOFF_ADMIN_PASSWORD`.
+#[derive(Clone, Default)]
+pub struct AdminSettings {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for AdminSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSettings")
+            .field("email", &self.email)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// `SMTP_URL` / `HANDOFF_MAIL_FROM`.
+#[derive(Clone)]
+pub struct MailSettings {
+    /// e.g. `smtp://127.0.0.1:2525`; `None` disables e-mail.
+    pub smtp_url: Option<String>,
+    pub from: String,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // An SMTP URL may carry a password.
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[set]"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// A setting that could not be read; shown as one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Settings {
+    /// Defaults for everything but the database: what tests and embedders start from.
+    pub fn with_database_url(url: impl Into<String>) -> Self {
+        Self {
+            bind: DEFAULT_BIND.to_owned(),
+            database: DatabaseSettings {
+                url: url.into(),
+                max_connections: None,
+            },
+            static_dir: PathBuf::from(DEFAULT_STATIC_DIR),
+            admin: AdminSettings::default(),
+            mail: MailSettings {
+                smtp_url: None,
+                from: DEFAULT_MAIL_FROM.to_owned(),
+            },
+            demo: false,
+            log_json: false,
+        }
+    }
+
+    /// The flags of `handoff serve`, completed from the environment variables that have no flag
+    /// (secrets do not belong on a command line, where `ps` shows them).
+    pub fn from_serve_args(args: &ServeArgs) -> Result<Self, ConfigError> {
+        let mut settings = Self::with_database_url(args.database.database_url.clone());
+        settings.bind = args.bind.clone();
+        settings.database = DatabaseSettings::from_args(&args.database)?;
+        settings.static_dir = args.static_dir.clone();
+        settings.demo = args.demo;
+        settings.log_json = args.log_json;
+        settings.admin = AdminSettings {
+            email: env_var("HANDOFF_ADMIN_EMAIL"),
+            password: env_var("HANDOFF_ADMIN_PASSWORD"),
+        };
+        settings.mail = MailSettings {
+            smtp_url: env_var("SMTP_URL"),
+            from: env_var("HANDOFF_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+        };
+        Ok(settings)
+    }
+}
+
+impl DatabaseSettings {
+    pub fn from_args(args: &DatabaseArgs) -> Result<Self, ConfigError> {
+        let max_connections = match env_var("HANDOFF_DB_MAX_CONNECTIONS") {
+            None => None,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    return Err(ConfigError {
+                        name: "HANDOFF_DB_MAX_CONNECTIONS",
+                        message: format!("expected a positive integer, got {raw:?}"),
+                    });
+                }
+            },
+        };
+        Ok(Self {
+            url: args.database_url.clone(),
+            max_connections,
+        })
+    }
+}
+
+/// An environment variable, treating empty as unset.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}

@@ -1,0 +1,16 @@
+//! GraphQL object and input types, converted from entities and into domain types here, at the
+//! edge.
+
+pub mod auth;
+pub mod config;
+pub mod enums;
+pub mod lead;
+pub mod user;
+
+pub use auth::{ApiToken, Session};
+pub use config::{
+    BusinessCalendar, BusinessCalendarInput, LeadType, RejectionReason, RoutingRule, ScoringRule,
+    SlaPolicy,
+};
+pub use lead::{Lead, SlaClock, SlaEvent};
+pub use user::{Team, User, UserInput};

@@ -1,0 +1,273 @@
+//! `User`, `Team` and `UserInput`.
+
+use std::str::FromStr as _;
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono_tz::Tz;
+use handoff_shared::FieldError;
+use handoff_shared::domain::{self, Email};
+
+use super::config::BusinessCalendar;
+use super::enums::{self, stored};
+use crate::auth::password::Password;
+use crate::entities::{teams, users};
+use crate::graphql::loaders::{load_calendar, load_team, load_user};
+use crate::graphql::{parse_id, to_id};
+use crate::users::NewUser;
+
+/// A person who works leads or configures Handoff (or an API token's service identity).
+#[derive(Debug, Clone)]
+pub struct User(pub users::Model);
+
+#[Object]
+impl User {
+    /// The user's id.
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// Lower-case e-mail address; also the login.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What the user may do.
+    async fn role(&self) -> async_graphql::Result<enums::Role> {
+        Ok(stored(&self.0.role, domain::Role::parse, "role")?.into())
+    }
+
+    /// The team the user belongs to.
+    async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Team>> {
+        Ok(match self.0.team_id {
+            Some(id) => load_team(ctx, id).await?.map(Team),
+            None => None,
+        })
+    }
+
+    /// The user's manager, who receives their escalations.
+    async fn manager(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        Ok(match self.0.manager_id {
+            Some(id) => load_user(ctx, id).await?.map(User),
+            None => None,
+        })
+    }
+
+    /// IANA time zone, e.g. `Europe/Berlin`; none means the organisation's.
+    async fn timezone(&self) -> Option<&str> {
+        self.0.timezone.as_deref()
+    }
+
+    /// Out of office: routing skips the user.
+    async fn out_of_office(&self) -> bool {
+        self.0.out_of_office
+    }
+}
+
+/// A team of reps.
+#[derive(Debug, Clone)]
+pub struct Team(pub teams::Model);
+
+#[Object]
+impl Team {
+    /// The team's id.
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// Unique team name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The team's manager.
+    async fn manager(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        Ok(match self.0.manager_id {
+            Some(id) => load_user(ctx, id).await?.map(User),
+            None => None,
+        })
+    }
+
+    /// The business calendar of the team's SLA clocks (unless a rep has their own); none: the
+    /// organisation default.
+    async fn calendar(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<BusinessCalendar>> {
+        Ok(match self.0.calendar_id {
+            Some(id) => load_calendar(ctx, id).await?.map(BusinessCalendar),
+            None => None,
+        })
+    }
+
+    /// Reps claim the team's leads from a shared queue instead of having them routed.
+    async fn is_queue(&self) -> bool {
+        self.0.is_queue
+    }
+}
+
+/// A new user.
+#[derive(Debug, InputObject)]
+pub struct UserInput {
+    /// E-mail address; also the login. Stored lower-case; must be unique.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Initial password, at least 8 characters. Without one the user cannot log in yet.
+    pub password: Option<String>,
+    /// What the user may do.
+    pub role: enums::Role,
+    /// The user's team. A rep created without one joins the `default` team.
+    pub team_id: Option<ID>,
+    /// The user's manager (receives escalations).
+    pub manager_id: Option<ID>,
+    /// IANA time zone, e.g. `America/New_York`.
+    pub timezone: Option<String>,
+    /// The business calendar the user's SLA clocks count in; default: the team's, else the
+    /// organisation's.
+    pub calendar_id: Option<ID>,
+    /// Maximum open leads routed to the user; none for no limit.
+    pub capacity: Option<i32>,
+    /// Round-robin weight (1-100, default 1): a weight of 2 gets twice the leads.
+    pub weight: Option<i32>,
+    /// Slack incoming-webhook URL for the user's notifications.
+    pub slack_webhook_url: Option<String>,
+    /// Microsoft Teams incoming-webhook URL for the user's notifications.
+    pub teams_webhook_url: Option<String>,
+}
+
+impl TryFrom<UserInput> for NewUser {
+    type Error = FieldError;
+
+    fn try_from(input: UserInput) -> Result<Self, Self::Error> {
+        let name = input.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(FieldError::new("name", "must be 1 to 200 characters"));
+        }
+        let timezone = input
+            .timezone
+            .as_deref()
+            .map(|raw| {
+                Tz::from_str(raw.trim()).map_err(|_| {
+                    FieldError::new("timezone", format!("{raw:?} is not an IANA time zone"))
+                })
+            })
+            .transpose()?;
+        let capacity = match input.capacity {
+            Some(capacity) if capacity < 0 => {
+                return Err(FieldError::new("capacity", "must not be negative"));
+            }
+            other => other,
+        };
+        let weight = input.weight.unwrap_or(1);
+        if !(1..=100).contains(&weight) {
+            return Err(FieldError::new("weight", "must be between 1 and 100"));
+        }
+        Ok(NewUser {
+            email: Email::parse(&input.email)?,
+            name,
+            password: input.password.as_deref().map(Password::parse).transpose()?,
+            role: input.role.into(),
+            team_id: input
+                .team_id
+                .as_ref()
+                .map(|id| parse_id(id, "teamId"))
+                .transpose()?,
+            manager_id: input
+                .manager_id
+                .as_ref()
+                .map(|id| parse_id(id, "managerId"))
+                .transpose()?,
+            timezone,
+            calendar_id: input
+                .calendar_id
+                .as_ref()
+                .map(|id| parse_id(id, "calendarId"))
+                .transpose()?,
+            capacity,
+            weight,
+            slack_webhook_url: webhook_url(input.slack_webhook_url, "slackWebhookUrl")?,
+            teams_webhook_url: webhook_url(input.teams_webhook_url, "teamsWebhookUrl")?,
+        })
+    }
+}
+
+/// An optional `http(s)://` URL; blank means none.
+fn webhook_url(raw: Option<String>, field: &str) -> Result<Option<String>, FieldError> {
+    let Some(url) = raw.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host_ok = rest.is_some_and(|rest| {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        !host.is_empty() && !host.contains(char::is_whitespace)
+    });
+    if !host_ok || url.len() > 2048 {
+        return Err(FieldError::new(field, "must be an http:// or https:// URL"));
+    }
+    Ok(Some(url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> UserInput {
+        UserInput {
+            email: "Ada@Example.com".into(),
+            name: " Ada ".into(),
+            password: Some("long enough".into()),
+            role: enums::Role::Rep,
+            team_id: None,
+            manager_id: None,
+            timezone: Some("Europe/Berlin".into()),
+            calendar_id: None,
+            capacity: None,
+            weight: None,
+            slack_webhook_url: None,
+            teams_webhook_url: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_input_is_normalised() {
+        let user = NewUser::try_from(input()).unwrap();
+        assert_eq!(user.email.as_str(), "ada@example.com");
+        assert_eq!(user.name, "Ada");
+        assert_eq!(user.weight, 1);
+        assert_eq!(user.timezone, Some(chrono_tz::Europe::Berlin));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        type Spoil = Box<dyn Fn(&mut UserInput)>;
+        let cases: Vec<(&str, Spoil)> = vec![
+            ("email", Box::new(|i| i.email = "not-an-email".into())),
+            ("name", Box::new(|i| i.name = "  ".into())),
+            ("password", Box::new(|i| i.password = Some("short".into()))),
+            (
+                "timezone",
+                Box::new(|i| i.timezone = Some("Mars/Olympus".into())),
+            ),
+            ("teamId", Box::new(|i| i.team_id = Some(ID::from("abc")))),
+            ("weight", Box::new(|i| i.weight = Some(0))),
+            ("capacity", Box::new(|i| i.capacity = Some(-1))),
+            (
+                "slackWebhookUrl",
+                Box::new(|i| i.slack_webhook_url = Some("ftp://x".into())),
+            ),
+        ];
+        for (field, spoil) in cases {
+            let mut bad = input();
+            spoil(&mut bad);
+            let err = NewUser::try_from(bad).expect_err(field);
+            assert_eq!(
+                err.field, field,
+                "a bad {field} must be reported on {field}"
+            );
+        }
+    }
+}

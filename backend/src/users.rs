@@ -1,0 +1,167 @@
+//! The people of the organisation: creating users and managing their availability.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use handoff_shared::domain::{Email, Role};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, Set, SqlErr,
+};
+
+use crate::auth::Principal;
+use crate::auth::password::{self, Password};
+use crate::auth::permissions::may_manage_user;
+use crate::entities::{business_calendars, teams, users};
+use crate::error::ApiError;
+
+/// The team reps join when created without one (CONTRACT.md section 3).
+pub const DEFAULT_TEAM: &str = "default";
+
+/// A user to create, already validated at the API edge.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    /// `None`: the user cannot log in with a password (yet).
+    pub password: Option<Password>,
+    pub role: Role,
+    pub team_id: Option<i64>,
+    pub manager_id: Option<i64>,
+    pub timezone: Option<Tz>,
+    pub calendar_id: Option<i64>,
+    /// Maximum open leads; `None` for no limit.
+    pub capacity: Option<i32>,
+    /// Round-robin weight, at least 1.
+    pub weight: i32,
+    pub slack_webhook_url: Option<String>,
+    pub teams_webhook_url: Option<String>,
+}
+
+/// Creates a user. Referenced team, manager and calendar must exist; a rep without a team
+/// joins the `default` team.
+#[tracing::instrument(skip(db, new), fields(email = %new.email, role = %new.role))]
+pub async fn create_user(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    new: NewUser,
+) -> Result<users::Model, ApiError> {
+    let team_id = match new.team_id {
+        Some(id) => {
+            if teams::Entity::find_by_id(id).one(db).await?.is_none() {
+                return Err(ApiError::bad_input(
+                    "teamId",
+                    format!("there is no team with id {id}"),
+                ));
+            }
+            Some(id)
+        }
+        None if new.role == Role::Rep => default_team_id(db).await?,
+        None => None,
+    };
+    if let Some(id) = new.manager_id
+        && users::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        return Err(ApiError::bad_input(
+            "managerId",
+            format!("there is no user with id {id}"),
+        ));
+    }
+    if let Some(id) = new.calendar_id
+        && business_calendars::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::bad_input(
+            "calendarId",
+            format!("there is no calendar with id {id}"),
+        ));
+    }
+    let password_hash = match new.password {
+        Some(password) => Some(password::hash(password).await?),
+        None => None,
+    };
+
+    let inserted = users::ActiveModel {
+        email: Set(new.email.as_str().to_owned()),
+        name: Set(new.name),
+        password_hash: Set(password_hash),
+        role: Set(new.role.as_str().to_owned()),
+        team_id: Set(team_id),
+        manager_id: Set(new.manager_id),
+        timezone: Set(new.timezone.map(|tz| tz.name().to_owned())),
+        calendar_id: Set(new.calendar_id),
+        capacity: Set(new.capacity),
+        weight: Set(new.weight),
+        out_of_office: Set(false),
+        out_of_office_since: Set(None),
+        slack_webhook_url: Set(new.slack_webhook_url),
+        teams_webhook_url: Set(new.teams_webhook_url),
+        notify_email: Set(true),
+        notify_chat: Set(true),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(user) => {
+            tracing::info!(user_id = user.id, "user created");
+            Ok(user)
+        }
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(
+            ApiError::Conflict(format!("a user with e-mail {} already exists", new.email)),
+        ),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Marks a user out of office (routing skips them) or back. Allowed for admins, the user
+/// themself and their manager.
+#[tracing::instrument(skip(db, actor), fields(actor = actor.user_id))]
+pub async fn set_out_of_office(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    actor: &Principal,
+    user_id: i64,
+    out_of_office: bool,
+) -> Result<users::Model, ApiError> {
+    let target = find_user(db, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("there is no user with id {user_id}")))?;
+    let team_manager_id = match target.team_id {
+        Some(team_id) => teams::Entity::find_by_id(team_id)
+            .one(db)
+            .await?
+            .and_then(|t| t.manager_id),
+        None => None,
+    };
+    if !may_manage_user(actor, &target, team_manager_id) {
+        return Err(ApiError::Forbidden);
+    }
+    if target.out_of_office == out_of_office {
+        return Ok(target);
+    }
+    let mut active: users::ActiveModel = target.into();
+    active.out_of_office = Set(out_of_office);
+    active.out_of_office_since = Set(out_of_office.then_some(now));
+    active.updated_at = Set(now);
+    let user = active.update(db).await?;
+    tracing::info!(user_id, out_of_office, "availability changed");
+    Ok(user)
+}
+
+pub async fn find_user(db: &DatabaseConnection, id: i64) -> Result<Option<users::Model>, ApiError> {
+    Ok(users::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The id of the `default` team, if it still exists.
+pub async fn default_team_id(db: &DatabaseConnection) -> Result<Option<i64>, ApiError> {
+    Ok(teams::Entity::find()
+        .filter(teams::Column::Name.eq(DEFAULT_TEAM))
+        .one(db)
+        .await?
+        .map(|team| team.id))
+}

@@ -1,0 +1,15 @@
+//! The HTTP API, exercised through the real `Application` on port 0 with a fresh database per
+//! test: SQLite by default, PostgreSQL with `HANDOFF_TEST_DB=postgres`.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod cli;
+mod configuration;
+mod demo;
+mod errors;
+mod health;
+mod helpers;
+mod users;
+mod websocket;

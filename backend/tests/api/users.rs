@@ -1,0 +1,180 @@
+//! Creating users and managing availability.
+
+use serde_json::json;
+
+use crate::helpers::{CREATE_USER, error_code, error_field, spawn_app};
+
+const SET_OUT_OF_OFFICE: &str = "mutation($userId: ID!, $out: Boolean!) { setOutOfOffice(userId: $userId, outOfOffice: $out) { id outOfOffice } }";
+
+#[tokio::test]
+async fn a_rep_created_without_a_team_joins_the_default_team() {
+    let app = spawn_app().await;
+    let rep = app
+        .create_user(json!({ "email": "Rep.One@Handoff.test", "name": "Rep One", "role": "REP", "timezone": "America/New_York" }))
+        .await;
+    assert_eq!(
+        rep["email"], "rep.one@handoff.test",
+        "e-mails are stored lower-case"
+    );
+    assert_eq!(rep["role"], "REP");
+    assert_eq!(rep["timezone"], "America/New_York");
+    assert_eq!(rep["team"]["name"], "default");
+    assert_eq!(rep["outOfOffice"], false);
+}
+
+#[tokio::test]
+async fn a_manager_created_without_a_team_has_none() {
+    let app = spawn_app().await;
+    let manager = app
+        .create_user(json!({ "email": "boss@handoff.test", "name": "Boss", "role": "MANAGER" }))
+        .await;
+    assert!(manager["team"].is_null(), "{manager}");
+}
+
+#[tokio::test]
+async fn creating_a_user_with_a_taken_email_is_a_conflict() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let input = json!({ "email": "twin@handoff.test", "name": "Twin", "role": "REP" });
+    let first = app
+        .graphql(Some(&admin), CREATE_USER, json!({ "input": input }))
+        .await;
+    assert!(first["errors"].is_null(), "{first}");
+    let input = json!({ "email": "TWIN@handoff.test", "name": "Twin", "role": "REP" });
+    let second = app
+        .graphql(Some(&admin), CREATE_USER, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&second), "CONFLICT", "{second}");
+}
+
+#[tokio::test]
+async fn invalid_user_input_is_bad_user_input_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let cases = [
+        (
+            "email",
+            json!({ "email": "not-an-email", "name": "X", "role": "REP" }),
+        ),
+        (
+            "timezone",
+            json!({ "email": "a@handoff.test", "name": "X", "role": "REP", "timezone": "Mars/Olympus" }),
+        ),
+        (
+            "password",
+            json!({ "email": "a@handoff.test", "name": "X", "role": "REP", "password": "short" }),
+        ),
+        (
+            "teamId",
+            json!({ "email": "a@handoff.test", "name": "X", "role": "REP", "teamId": "999999" }),
+        ),
+        (
+            "managerId",
+            json!({ "email": "a@handoff.test", "name": "X", "role": "REP", "managerId": "999999" }),
+        ),
+        (
+            "name",
+            json!({ "email": "a@handoff.test", "name": " ", "role": "REP" }),
+        ),
+    ];
+    for (field, input) in cases {
+        let response = app
+            .graphql(Some(&admin), CREATE_USER, json!({ "input": input }))
+            .await;
+        assert_eq!(
+            error_code(&response),
+            "BAD_USER_INPUT",
+            "bad {field}: {response}"
+        );
+        assert_eq!(error_field(&response), field, "bad {field}: {response}");
+    }
+}
+
+#[tokio::test]
+async fn a_rep_cannot_create_users() {
+    let app = spawn_app().await;
+    let (_, rep) = app.user_with_token("rep@handoff.test", "REP").await;
+    let input = json!({ "email": "friend@handoff.test", "name": "Friend", "role": "ADMIN" });
+    let response = app
+        .graphql(Some(&rep), CREATE_USER, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&response), "FORBIDDEN", "{response}");
+}
+
+#[tokio::test]
+async fn a_rep_can_set_themself_out_of_office_and_back() {
+    let app = spawn_app().await;
+    let (id, rep) = app.user_with_token("rep@handoff.test", "REP").await;
+    let away = app
+        .graphql(
+            Some(&rep),
+            SET_OUT_OF_OFFICE,
+            json!({ "userId": id, "out": true }),
+        )
+        .await;
+    assert_eq!(
+        away["data"]["setOutOfOffice"]["outOfOffice"], true,
+        "{away}"
+    );
+    let back = app
+        .graphql(
+            Some(&rep),
+            SET_OUT_OF_OFFICE,
+            json!({ "userId": id, "out": false }),
+        )
+        .await;
+    assert_eq!(
+        back["data"]["setOutOfOffice"]["outOfOffice"], false,
+        "{back}"
+    );
+}
+
+#[tokio::test]
+async fn a_rep_cannot_set_a_colleague_out_of_office() {
+    let app = spawn_app().await;
+    let (colleague, _) = app.user_with_token("colleague@handoff.test", "REP").await;
+    let (_, rep) = app.user_with_token("rep@handoff.test", "REP").await;
+    let response = app
+        .graphql(
+            Some(&rep),
+            SET_OUT_OF_OFFICE,
+            json!({ "userId": colleague, "out": true }),
+        )
+        .await;
+    assert_eq!(error_code(&response), "FORBIDDEN", "{response}");
+}
+
+#[tokio::test]
+async fn a_manager_can_set_their_rep_out_of_office() {
+    let app = spawn_app().await;
+    let (manager_id, manager) = app.user_with_token("boss@handoff.test", "MANAGER").await;
+    let rep = app
+        .create_user(json!({ "email": "rep@handoff.test", "name": "Rep", "role": "REP", "managerId": manager_id }))
+        .await;
+    assert_eq!(rep["manager"]["id"], manager_id.as_str());
+    let response = app
+        .graphql(
+            Some(&manager),
+            SET_OUT_OF_OFFICE,
+            json!({ "userId": rep["id"], "out": true }),
+        )
+        .await;
+    assert_eq!(
+        response["data"]["setOutOfOffice"]["outOfOffice"], true,
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn setting_an_unknown_user_out_of_office_is_not_found() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let response = app
+        .graphql(
+            Some(&admin),
+            SET_OUT_OF_OFFICE,
+            json!({ "userId": "424242", "out": true }),
+        )
+        .await;
+    assert_eq!(error_code(&response), "NOT_FOUND", "{response}");
+}
