@@ -25,6 +25,8 @@ pub mod error;
 pub mod events;
 /// The GraphQL schema: queries, mutations and subscriptions split by feature.
 pub mod graphql;
+/// The handoff engine: the lead event log and everything that appends to it.
+pub mod handoff;
 /// Prometheus metrics: HTTP requests and GraphQL operations.
 pub mod metrics;
 /// HTTP endpoints other than the GraphQL resolvers: health, metrics, GraphiQL, static files.

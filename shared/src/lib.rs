@@ -5,6 +5,7 @@
 
 pub mod domain;
 pub mod error;
+pub mod lead;
 pub mod sla;
 
 pub use error::{ErrorCode, FieldError};

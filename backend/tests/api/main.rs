@@ -11,5 +11,6 @@ mod demo;
 mod errors;
 mod health;
 mod helpers;
+mod schema;
 mod users;
 mod websocket;

@@ -1,0 +1,313 @@
+//! The lead event log and its projection, the `leads` row.
+//!
+//! Every change to a lead goes through [`LeadRecord::append`]: the event is written to
+//! `lead_events` and folded into the in-memory [`LeadState`]; [`LeadRecord::save`] then writes
+//! the projection back with an optimistic version check, so two concurrent changes to one lead
+//! cannot both win. Callers do both inside one transaction.
+
+use chrono::{DateTime, Utc};
+use handoff_shared::domain::LeadStatus;
+use handoff_shared::lead::{Bant, LeadEvent, LeadProfile, LeadState, ScoreLine};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    Set,
+};
+
+use crate::entities::{lead_events, leads};
+use crate::error::ApiError;
+
+/// A lead loaded for change: its id, the state as stored, and the version it was read at.
+#[derive(Debug, Clone)]
+pub struct LeadRecord {
+    pub id: i64,
+    pub state: LeadState,
+    /// The row's version when loaded; `save` succeeds only if it is unchanged.
+    loaded_version: i32,
+}
+
+/// An event as it will be written: who did it and when it happened.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub event: LeadEvent,
+    pub actor_id: Option<i64>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl LeadRecord {
+    /// Loads a lead, or `None` when there is no such lead.
+    pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Self>, ApiError> {
+        let Some(model) = leads::Entity::find_by_id(id).one(conn).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Self::from_model(model)?))
+    }
+
+    /// Loads a lead or answers NOT_FOUND.
+    pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Self, ApiError> {
+        Self::load(conn, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no lead with id {id}")))
+    }
+
+    pub fn from_model(model: leads::Model) -> Result<Self, ApiError> {
+        let version = model.version;
+        let id = model.id;
+        Ok(Self {
+            id,
+            state: state_from_model(model)?,
+            loaded_version: version,
+        })
+    }
+
+    /// Creates the lead row from a `Created` event and writes that event. The lead's first
+    /// event must be `Created`.
+    pub async fn create(
+        conn: &impl ConnectionTrait,
+        profile: LeadProfile,
+        external_id: &str,
+        actor_id: Option<i64>,
+        occurred_at: DateTime<Utc>,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let state = LeadState::new(profile.clone(), occurred_at);
+        let mut row = active_model(&state);
+        row.external_id = Set(external_id.to_owned());
+        let inserted = row.insert(conn).await?;
+        let record = Self {
+            id: inserted.id,
+            loaded_version: state.version,
+            state,
+        };
+        write_event(
+            conn,
+            record.id,
+            &LeadEvent::Created { profile },
+            None,
+            None,
+            actor_id,
+            occurred_at,
+            recorded_at,
+        )
+        .await?;
+        Ok(record)
+    }
+
+    /// Appends an event to the log and folds it into the state. The caller has checked that
+    /// the event is allowed (stage machine, permissions).
+    pub async fn append(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        recorded: Recorded,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<i64, ApiError> {
+        let from = self.state.status;
+        let to = recorded.event.target_status();
+        let id = write_event(
+            conn,
+            self.id,
+            &recorded.event,
+            Some(from),
+            to,
+            recorded.actor_id,
+            recorded.occurred_at,
+            recorded_at,
+        )
+        .await?;
+        self.state.apply(&recorded.event, recorded.occurred_at);
+        Ok(id)
+    }
+
+    /// Writes the projection back; CONFLICT when someone else changed the lead since it was
+    /// loaded.
+    pub async fn save(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        let mut row = active_model(&self.state);
+        row.id = Set(self.id);
+        let result = leads::Entity::update_many()
+            .set(row)
+            .filter(leads::Column::Id.eq(self.id))
+            .filter(leads::Column::Version.eq(self.loaded_version))
+            .exec(conn)
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(ApiError::Conflict(
+                "the lead was changed by someone else; reload and try again".to_owned(),
+            ));
+        }
+        self.loaded_version = self.state.version;
+        Ok(())
+    }
+
+    /// Bumps the version of a lead row without other change, to claim it inside a transaction
+    /// (PostgreSQL takes the row lock here, so the second of two racing writers waits, then
+    /// finds the version moved and answers CONFLICT).
+    pub async fn lock(&self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        let result = leads::Entity::update_many()
+            .col_expr(
+                leads::Column::Version,
+                Expr::col(leads::Column::Version).add(0),
+            )
+            .filter(leads::Column::Id.eq(self.id))
+            .filter(leads::Column::Version.eq(self.loaded_version))
+            .exec(conn)
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(ApiError::Conflict(
+                "the lead was changed by someone else; reload and try again".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_event(
+    conn: &impl ConnectionTrait,
+    lead_id: i64,
+    event: &LeadEvent,
+    from: Option<LeadStatus>,
+    to: Option<LeadStatus>,
+    actor_id: Option<i64>,
+    occurred_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let row = lead_events::ActiveModel {
+        lead_id: Set(lead_id),
+        kind: Set(event.kind().to_owned()),
+        actor_id: Set(actor_id),
+        from_status: Set(from.map(|s| s.as_str().to_owned())),
+        to_status: Set(to.map(|s| s.as_str().to_owned())),
+        payload: Set(event.payload_json()),
+        occurred_at: Set(occurred_at),
+        recorded_at: Set(recorded_at),
+        ..Default::default()
+    };
+    Ok(lead_events::Entity::insert(row)
+        .exec(conn)
+        .await?
+        .last_insert_id)
+}
+
+/// The `leads` row of a state (without id and external id).
+pub fn active_model(state: &LeadState) -> leads::ActiveModel {
+    let p = &state.profile;
+    leads::ActiveModel {
+        email: Set(p.email.clone()),
+        email_domain: Set(p.email_domain().to_owned()),
+        first_name: Set(p.first_name.clone()),
+        last_name: Set(p.last_name.clone()),
+        title: Set(p.title.clone()),
+        phone: Set(p.phone.clone()),
+        company: Set(p.company.clone()),
+        company_size: Set(p.company_size),
+        industry: Set(p.industry.clone()),
+        country: Set(p.country.clone()),
+        region: Set(p.region.clone()),
+        source: Set(p.source.clone()),
+        campaign: Set(p.campaign.clone()),
+        lead_type: Set(p.lead_type.clone()),
+        score: Set(state.score),
+        score_breakdown: Set(
+            serde_json::to_string(&state.score_breakdown).unwrap_or_else(|_| "[]".to_owned())
+        ),
+        status: Set(state.status.as_str().to_owned()),
+        owner_id: Set(state.owner_id),
+        team_id: Set(state.team_id),
+        created_at: Set(state.created_at),
+        updated_at: Set(state.updated_at),
+        mql_at: Set(state.mql_at),
+        assigned_at: Set(state.assigned_at),
+        sal_at: Set(state.sal_at),
+        sql_at: Set(state.sql_at),
+        opportunity_at: Set(state.opportunity_at),
+        recycled_at: Set(state.recycled_at),
+        disqualified_at: Set(state.disqualified_at),
+        first_response_at: Set(state.first_response_at),
+        last_activity_at: Set(state.last_activity_at),
+        rejection_reason: Set(state.rejection_reason.clone()),
+        rejection_note: Set(state.rejection_note.clone()),
+        disqualify_reason: Set(state.disqualify_reason.clone()),
+        bant: Set(state
+            .bant
+            .as_ref()
+            .and_then(|b| serde_json::to_string(b).ok())),
+        amount: Set(state.amount),
+        touches: Set(state.touches),
+        version: Set(state.version),
+        ..Default::default()
+    }
+}
+
+/// The state a `leads` row holds.
+pub fn state_from_model(m: leads::Model) -> Result<LeadState, ApiError> {
+    let status = LeadStatus::parse(&m.status).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!(
+            "lead {} has an unknown status {:?}",
+            m.id,
+            m.status
+        ))
+    })?;
+    let breakdown: Vec<ScoreLine> = serde_json::from_str(&m.score_breakdown)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("lead {} score breakdown: {e}", m.id)))?;
+    let bant: Option<Bant> = match &m.bant {
+        Some(text) => Some(
+            serde_json::from_str(text)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("lead {} bant: {e}", m.id)))?,
+        ),
+        None => None,
+    };
+    Ok(LeadState {
+        profile: LeadProfile {
+            email: m.email,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            title: m.title,
+            phone: m.phone,
+            company: m.company,
+            company_size: m.company_size,
+            industry: m.industry,
+            country: m.country,
+            region: m.region,
+            source: m.source,
+            campaign: m.campaign,
+            lead_type: m.lead_type,
+        },
+        status,
+        score: m.score,
+        score_breakdown: breakdown,
+        owner_id: m.owner_id,
+        team_id: m.team_id,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        mql_at: m.mql_at,
+        assigned_at: m.assigned_at,
+        sal_at: m.sal_at,
+        sql_at: m.sql_at,
+        opportunity_at: m.opportunity_at,
+        recycled_at: m.recycled_at,
+        disqualified_at: m.disqualified_at,
+        first_response_at: m.first_response_at,
+        last_activity_at: m.last_activity_at,
+        rejection_reason: m.rejection_reason,
+        rejection_note: m.rejection_note,
+        disqualify_reason: m.disqualify_reason,
+        bant,
+        amount: m.amount,
+        touches: m.touches,
+        version: m.version,
+    })
+}
+
+/// The whole log of one lead, oldest first (occurred_at, then insertion order).
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    lead_id: i64,
+) -> Result<Vec<lead_events::Model>, ApiError> {
+    use sea_orm::QueryOrder as _;
+    Ok(lead_events::Entity::find()
+        .filter(lead_events::Column::LeadId.eq(lead_id))
+        .order_by_asc(lead_events::Column::OccurredAt)
+        .order_by_asc(lead_events::Column::Id)
+        .all(conn)
+        .await?)
+}
