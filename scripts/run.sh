@@ -8,4 +8,4 @@ bash scripts/install-deps.sh
 bash scripts/build-frontend.sh
 cargo build --release -p handoff --bin handoff
 export HANDOFF_STATIC_DIR=${HANDOFF_STATIC_DIR:-$PWD/frontend/dist}
-exec target/release/handoff serve --demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/handoff" serve --demo "$@"

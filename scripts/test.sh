@@ -46,4 +46,4 @@ bash scripts/build-frontend.sh
 
 step "Browser journeys"
 cargo build -p handoff --bin handoff
-HANDOFF_BIN="$root/target/debug/handoff" bash scripts/e2e.sh
+HANDOFF_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/handoff" bash scripts/e2e.sh
