@@ -27,10 +27,16 @@ pub mod events;
 pub mod graphql;
 /// The handoff engine: the lead event log and everything that appends to it.
 pub mod handoff;
+/// Connections to other systems: inbound integrations, CRM mappings, outbound webhooks.
+pub mod integrations;
 /// Prometheus metrics: HTTP requests and GraphQL operations.
 pub mod metrics;
+/// The notification outbox and its sender: signed webhooks with retries and a delivery log.
+pub mod notify;
 /// HTTP endpoints other than the GraphQL resolvers: health, metrics, GraphiQL, static files.
 pub mod routes;
+/// SLA clocks: started, paused, stopped and re-planned from lead events.
+pub mod sla;
 /// `Application::build`: the production wiring, reused by the tests.
 pub mod startup;
 /// Shared per-process state handed to every request.

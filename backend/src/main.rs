@@ -3,9 +3,11 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser as _;
-use handoff::cli::{self, Cli, Command, DatabaseArgs, ServeArgs, SlaCommand};
+use handoff::cli::{self, Cli, CliFailure, Command, DatabaseArgs, ServeArgs, SlaCommand};
+use handoff::clock::{SharedClock, SystemClock};
 use handoff::configuration::{DatabaseSettings, Settings};
 use handoff::startup::Application;
 use handoff::{db, telemetry};
@@ -33,6 +35,18 @@ fn main() -> ExitCode {
                 Err(error) => fail(USAGE, &error),
             }
         }
+        Command::Import(args) => block_on(async move {
+            telemetry::init(false).map_err(Failure::Runtime)?;
+            let clock: SharedClock = Arc::new(SystemClock);
+            cli::import::run(args, clock)
+                .await
+                .map(|_| ())
+                .map_err(Failure::from)
+        }),
+        Command::Rebuild(args) => block_on(async move {
+            telemetry::init(false).map_err(Failure::Runtime)?;
+            cli::rebuild::run(args).await.map_err(Failure::from)
+        }),
         Command::Schema => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(handoff::startup::schema_sdl().as_bytes()) {
@@ -47,6 +61,15 @@ fn main() -> ExitCode {
 enum Failure {
     Usage(anyhow::Error),
     Runtime(anyhow::Error),
+}
+
+impl From<CliFailure> for Failure {
+    fn from(failure: CliFailure) -> Self {
+        match failure {
+            CliFailure::Usage(error) => Self::Usage(error),
+            CliFailure::Runtime(error) => Self::Runtime(error),
+        }
+    }
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {

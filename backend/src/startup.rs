@@ -46,6 +46,10 @@ impl Application {
             crate::demo::seed_organisation(&db, clock.now()).await?;
         }
         let state = AppState::new(db, clock, settings);
+        // Delivers the notification outbox (signed webhooks), retrying with backoff.
+        crate::notify::outbox::spawn_sender(state.clone());
+        // Recycles leads whose follow-up cadence ran out without a connect, every minute.
+        crate::handoff::cadence::spawn_sweeper(state.clone());
         let schema = build_schema(state.clone());
         let server = run(listener, state.clone(), schema)?;
         tracing::info!(%address, "Handoff is listening on http://{address}");
@@ -86,6 +90,7 @@ fn run(listener: TcpListener, state: AppState, schema: AppSchema) -> anyhow::Res
             .route("/graphql", web::post().to(routes::graphql::graphql))
             .route("/graphql", web::get().to(routes::graphql::graphql_ws))
             .route("/graphiql", web::get().to(routes::graphql::graphiql))
+            .route("/webhooks/leads", web::post().to(routes::webhooks::leads))
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/metrics", web::get().to(routes::metrics::metrics))
             .configure(|cfg| routes::frontend::configure(cfg, &frontend))

@@ -373,7 +373,8 @@ impl LeadState {
             }
             LeadEvent::Touch { .. } => {
                 self.touches += 1;
-                self.first_response_at.get_or_insert(at);
+                // The earliest touch, whatever order touches are logged in (backdated ones).
+                self.first_response_at = Some(self.first_response_at.map_or(at, |t| t.min(at)));
             }
             LeadEvent::Responded => {}
             LeadEvent::Qualified { bant } => {

@@ -30,8 +30,18 @@ pub struct Principal {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential {
-    Session { session_id: i64 },
-    ApiToken { token_id: i64 },
+    Session {
+        session_id: i64,
+    },
+    ApiToken {
+        token_id: i64,
+    },
+    /// A signed `POST /webhooks/leads` from an inbound integration (acting as its service user).
+    Integration {
+        integration_id: i64,
+    },
+    /// The command line (`handoff import`), acting as a service user.
+    Cli,
 }
 
 impl Principal {

@@ -40,6 +40,9 @@ pub enum Permission {
     WatchLiveEvents,
     /// Set out-of-office (for whom: see [`may_manage_user`]).
     SetAvailability,
+    /// Connect other systems: inbound integrations (their secrets), outbound webhooks, and
+    /// the notification delivery log.
+    ManageIntegrations,
 }
 
 /// Whether `role` has `permission`.
@@ -47,10 +50,14 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     use Role::*;
     match permission {
-        ViewDirectory | ViewLeads | ViewConfiguration => {
+        ViewDirectory | ViewConfiguration => {
             matches!(role, Admin | MarketingOps | Manager | Rep)
         }
-        ManageUsers | ManageApiTokens | ManageConfiguration => matches!(role, Admin),
+        // Integrations read back what they sent (the issue: "INTEGRATION tokens ingest and read").
+        ViewLeads => matches!(role, Admin | MarketingOps | Manager | Rep | Integration),
+        ManageUsers | ManageApiTokens | ManageConfiguration | ManageIntegrations => {
+            matches!(role, Admin)
+        }
         ManageScoring => matches!(role, Admin | MarketingOps),
         IngestLeads => matches!(role, Admin | MarketingOps | Integration),
         WorkLeads => matches!(role, Admin | Manager | Rep),
@@ -83,6 +90,135 @@ pub fn may_watch(principal: &Principal, owner_id: Option<i64>) -> bool {
     }
 }
 
+/// Who stands around a lead: what [`may_work_lead`], [`may_reassign_lead`] and
+/// [`may_claim_lead`] decide on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeadParties {
+    pub owner_id: Option<i64>,
+    pub team_id: Option<i64>,
+    /// The manager of the lead's team.
+    pub team_manager_id: Option<i64>,
+    /// The manager of the lead's owner.
+    pub owner_manager_id: Option<i64>,
+}
+
+impl LeadParties {
+    /// Whether `principal` manages the lead's team or its owner.
+    fn managed_by(&self, principal: &Principal) -> bool {
+        principal.role == Role::Manager
+            && (self.team_manager_id == Some(principal.user_id)
+                || self.owner_manager_id == Some(principal.user_id))
+    }
+}
+
+/// Whether `principal` may work a lead (accept, reject, touch, qualify, convert, disqualify,
+/// record a reply): admins any lead, managers their teams' and their reps' leads (and their
+/// own), reps only the leads they own. Someone else's lead is FORBIDDEN, not NOT_FOUND: the
+/// id is no secret inside the organisation, and the answer tells a rep to ask their manager.
+/// A lead waiting in a queue is claimed ([`may_claim_lead`]) before a rep works it.
+pub fn may_work_lead(principal: &Principal, lead: &LeadParties) -> bool {
+    match principal.role {
+        Role::Admin => true,
+        Role::Manager => lead.owner_id == Some(principal.user_id) || lead.managed_by(principal),
+        Role::Rep => lead.owner_id == Some(principal.user_id),
+        Role::MarketingOps | Role::Integration => false,
+    }
+}
+
+/// Whether `principal` may move a lead to another owner: admins, and managers of the lead's
+/// team or of its owner.
+pub fn may_reassign_lead(principal: &Principal, lead: &LeadParties) -> bool {
+    principal.role == Role::Admin || lead.managed_by(principal)
+}
+
+/// Whether `principal` (a member of `caller_team_id`) may claim a lead waiting in its team's
+/// queue: reps and managers of that team, managers of the team, and admins. Whether the lead is
+/// still unclaimed is the caller's check (a race: CONFLICT, not FORBIDDEN).
+pub fn may_claim_lead(
+    principal: &Principal,
+    caller_team_id: Option<i64>,
+    lead: &LeadParties,
+) -> bool {
+    match principal.role {
+        Role::Admin => true,
+        Role::Rep | Role::Manager => {
+            lead.team_id.is_some()
+                && (caller_team_id == lead.team_id
+                    || lead.team_manager_id == Some(principal.user_id))
+        }
+        Role::MarketingOps | Role::Integration => false,
+    }
+}
+
+/// Which leads a caller may read: see [`lead_scope`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadScope {
+    /// Every lead (admins, marketing ops, integrations).
+    All,
+    /// Leads owned by `user_id`, leads of `teams` (their team queue for a rep; the teams a
+    /// manager runs), and leads owned by `reports` (a manager's reps).
+    Some {
+        user_id: i64,
+        /// Teams whose leads are all visible (managers).
+        teams: Vec<i64>,
+        /// Teams whose unclaimed queue leads are visible (a rep's own team).
+        queues: Vec<i64>,
+        reports: Vec<i64>,
+    },
+}
+
+/// The leads `principal` may read: admins, marketing ops and integrations all; a manager their
+/// own, those of the teams they manage or belong to, and those of the reps who report to them;
+/// a rep their own and the unclaimed leads waiting in their team's queue. `caller_team_id` is the
+/// caller's team, `managed_teams` the teams they manage, `reports` the users whose manager they
+/// are. Leads outside the scope read as absent (`lead` is null), not FORBIDDEN.
+pub fn lead_scope(
+    principal: &Principal,
+    caller_team_id: Option<i64>,
+    managed_teams: Vec<i64>,
+    reports: Vec<i64>,
+) -> Option<LeadScope> {
+    match principal.role {
+        Role::Admin | Role::MarketingOps | Role::Integration => Some(LeadScope::All),
+        Role::Manager => {
+            let mut teams = managed_teams;
+            teams.extend(caller_team_id);
+            Some(LeadScope::Some {
+                user_id: principal.user_id,
+                teams,
+                queues: Vec::new(),
+                reports,
+            })
+        }
+        Role::Rep => Some(LeadScope::Some {
+            user_id: principal.user_id,
+            teams: Vec::new(),
+            queues: caller_team_id.into_iter().collect(),
+            reports: Vec::new(),
+        }),
+    }
+}
+
+impl LeadScope {
+    /// Whether a lead owned by `owner_id` in `team_id` is inside the scope.
+    pub fn contains(&self, owner_id: Option<i64>, team_id: Option<i64>) -> bool {
+        match self {
+            Self::All => true,
+            Self::Some {
+                user_id,
+                teams,
+                queues,
+                reports,
+            } => {
+                owner_id == Some(*user_id)
+                    || owner_id.is_some_and(|o| reports.contains(&o))
+                    || team_id.is_some_and(|t| teams.contains(&t))
+                    || (owner_id.is_none() && team_id.is_some_and(|t| queues.contains(&t)))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,9 +235,9 @@ mod tests {
     }
 
     #[test]
-    fn integrations_may_ingest_but_not_read_leads() {
+    fn integrations_may_ingest_and_read_leads_but_not_watch_them() {
         assert!(allows(Role::Integration, Permission::IngestLeads));
-        assert!(!allows(Role::Integration, Permission::ViewLeads));
+        assert!(allows(Role::Integration, Permission::ViewLeads));
         assert!(!allows(Role::Integration, Permission::WatchLiveEvents));
     }
 }

@@ -1,6 +1,8 @@
 //! The command line: `handoff [serve]`, `handoff migrate`, `handoff sla add|elapsed`,
-//! `handoff schema`.
+//! `handoff import`, `handoff rebuild`, `handoff schema`.
 
+pub mod import;
+pub mod rebuild;
 pub mod sla;
 
 use std::path::PathBuf;
@@ -39,6 +41,17 @@ pub enum Command {
     Sla(SlaCommand),
     /// Print the GraphQL schema (SDL) to stdout.
     Schema,
+    /// Import a CRM export (CSV) through the intake: `--mapping hubspot|salesforce|FILE.toml`.
+    Import(import::ImportArgs),
+    /// Recompute every lead row from its event log (run with the server stopped).
+    Rebuild(DatabaseArgs),
+}
+
+/// Why a subcommand failed: the caller's input (exit 2) or the world (exit 1).
+#[derive(Debug)]
+pub enum CliFailure {
+    Usage(anyhow::Error),
+    Runtime(anyhow::Error),
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +107,30 @@ mod tests {
             cli.into_command(),
             Command::Sla(SlaCommand::Elapsed)
         ));
+    }
+
+    #[test]
+    fn import_takes_a_file_and_a_mapping() {
+        let cli = Cli::try_parse_from([
+            "handoff",
+            "import",
+            "leads.csv",
+            "--mapping",
+            "hubspot",
+            "--batch",
+            "500",
+        ])
+        .unwrap();
+        match cli.into_command() {
+            Command::Import(args) => {
+                assert_eq!(args.file, PathBuf::from("leads.csv"));
+                assert_eq!(args.mapping, "hubspot");
+                assert_eq!(args.batch, 500);
+                assert!(args.rejects.is_none());
+            }
+            other => panic!("expected import, got {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["handoff", "import", "leads.csv"]).is_err());
     }
 
     #[test]

@@ -5,12 +5,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod cadence;
 mod cli;
 mod configuration;
 mod demo;
 mod errors;
 mod health;
 mod helpers;
+mod import;
+mod intake;
+mod outbound;
+mod permissions;
+mod rebuild;
+mod routing;
 mod schema;
+mod scoring;
+mod sla_clocks;
+mod stages;
 mod users;
+mod webhooks;
 mod websocket;

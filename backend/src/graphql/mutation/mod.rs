@@ -2,13 +2,26 @@
 
 mod auth;
 mod config;
+mod intake;
+mod integrations;
+mod stages;
 mod users;
 
 use async_graphql::MergedObject;
 
 pub use auth::AuthMutation;
 pub use config::ConfigMutation;
+pub use intake::IntakeMutation;
+pub use integrations::IntegrationsMutation;
+pub use stages::StagesMutation;
 pub use users::UsersMutation;
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AuthMutation, UsersMutation, ConfigMutation);
+pub struct MutationRoot(
+    AuthMutation,
+    UsersMutation,
+    ConfigMutation,
+    StagesMutation,
+    IntegrationsMutation,
+    IntakeMutation,
+);

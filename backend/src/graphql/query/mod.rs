@@ -1,12 +1,16 @@
 //! Queries, one module per feature, merged into [`QueryRoot`].
 
 mod config;
+mod integrations;
+mod leads;
 mod users;
 
 use async_graphql::MergedObject;
 
 pub use config::ConfigQuery;
+pub use integrations::IntegrationsQuery;
+pub use leads::LeadsQuery;
 pub use users::UsersQuery;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(UsersQuery, ConfigQuery);
+pub struct QueryRoot(UsersQuery, ConfigQuery, IntegrationsQuery, LeadsQuery);

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use handoff_shared::domain;
 
 use super::enums::{self, stored};
+pub use super::sla::SlaClock;
 use super::user::{Team, User};
-use crate::entities::{leads, sla_clocks};
+use crate::entities::leads;
 use crate::graphql::loaders::{load_team, load_user};
 use crate::graphql::to_id;
 
@@ -124,42 +125,94 @@ impl Lead {
     async fn first_response_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_response_at
     }
-}
 
-/// One SLA clock of a lead.
-#[derive(Debug, Clone)]
-pub struct SlaClock(pub sla_clocks::Model);
-
-#[Object]
-impl SlaClock {
-    /// Which promise the clock measures.
-    async fn kind(&self) -> async_graphql::Result<enums::SlaKind> {
-        Ok(stored(&self.0.kind, domain::SlaKind::parse, "SLA kind")?.into())
+    /// First name.
+    async fn first_name(&self) -> Option<&str> {
+        self.0.first_name.as_deref()
     }
 
-    /// Where the clock is in its lifecycle.
-    async fn state(&self) -> async_graphql::Result<enums::SlaState> {
-        Ok(stored(&self.0.state, domain::SlaState::parse, "SLA state")?.into())
+    /// Last name.
+    async fn last_name(&self) -> Option<&str> {
+        self.0.last_name.as_deref()
     }
 
-    /// When the clock started.
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+    /// Job title.
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
     }
 
-    /// When the target is reached in business time (moves later while paused).
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+    /// Phone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
     }
 
-    /// When the clock stopped (met, breached-and-stopped or cancelled).
-    async fn stopped_at(&self) -> Option<DateTime<Utc>> {
-        self.0.stopped_at
+    /// Employees of the company.
+    async fn company_size(&self) -> Option<i32> {
+        self.0.company_size
     }
 
-    /// The target, in business seconds.
-    async fn target_seconds(&self) -> i64 {
-        self.0.target_seconds
+    /// Industry.
+    async fn industry(&self) -> Option<&str> {
+        self.0.industry.as_deref()
+    }
+
+    /// Country.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+
+    /// Sales region.
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+
+    /// When anything last happened to the lead.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The latest rep or lead activity (assignment, touch, reply, engagement).
+    async fn last_activity_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_activity_at
+    }
+
+    /// Why the score is what it is: each rule that gave (or took) points.
+    async fn score_breakdown(&self) -> async_graphql::Result<Vec<super::intake::ScoreLine>> {
+        super::lead_history::score_breakdown(&self.0)
+    }
+
+    /// The reason sales gave when it last handed the lead back (or the recycling reason).
+    async fn rejection_reason(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::config::RejectionReason>> {
+        super::lead_history::rejection_reason(ctx, &self.0).await
+    }
+
+    /// The audit trail, oldest first: who did what, when, from which stage to which.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::lead_history::LeadEventEntry>> {
+        super::lead_history::history(ctx, self.0.id).await
+    }
+
+    /// The follow-up cadence (touches done against the lead type's plan); null until assigned.
+    async fn cadence(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::stages::Cadence>> {
+        super::stages::lead_cadence(ctx, &self.0).await
+    }
+
+    /// Whether any SLA clock of the lead is breached: stopped late, or running past its due.
+    async fn sla_breached(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        super::sla::lead_sla_breached(ctx, self.0.id).await
+    }
+
+    /// The lead's SLA clocks, oldest first.
+    async fn sla_clocks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SlaClock>> {
+        super::sla::lead_sla_clocks(ctx, self.0.id).await
     }
 }
 

@@ -4,7 +4,12 @@
 pub mod auth;
 pub mod config;
 pub mod enums;
+pub mod intake;
+pub mod integrations;
 pub mod lead;
+pub mod lead_history;
+pub mod sla;
+pub mod stages;
 pub mod user;
 
 pub use auth::{ApiToken, Session};

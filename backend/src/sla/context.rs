@@ -1,0 +1,272 @@
+//! What clocks are computed from: SLA policies and business calendars, read once per
+//! [`SlaContext`] and cached, so that intake of 1,000 leads does not read them 1,000 times.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use handoff_shared::domain::{SlaKind, SlaStartOn};
+use handoff_shared::sla::{BusinessCalendar, CalendarSpec};
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+
+use crate::configuration_admin::sla_policies::stored_notify_percents;
+use crate::entities::{business_calendars, org_settings, sla_policies, teams, users};
+use crate::error::ApiError;
+
+/// A stored SLA policy, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub id: i64,
+    pub lead_type: String,
+    pub kind: SlaKind,
+    pub target_seconds: i64,
+    /// Overrides the owner's, team's and organisation's calendar when set.
+    pub calendar_id: Option<i64>,
+    pub start_on: SlaStartOn,
+    /// The at-risk percentages, ascending, then 100 (the breach): every instant a clock of this
+    /// policy records.
+    pub thresholds: Vec<u32>,
+    pub pause_on_response: bool,
+    pub active: bool,
+}
+
+impl Policy {
+    pub fn from_model(row: &sla_policies::Model) -> Result<Self, ApiError> {
+        let corrupt = |what: &str| {
+            ApiError::internal(anyhow::anyhow!(
+                "sla_policies row {} holds an unknown {what}",
+                row.id
+            ))
+        };
+        let mut thresholds: Vec<u32> = stored_notify_percents(row)?
+            .into_iter()
+            .filter_map(|p| u32::try_from(p).ok())
+            .filter(|p| (1..100).contains(p))
+            .collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        thresholds.push(100);
+        Ok(Self {
+            id: row.id,
+            lead_type: row.lead_type.clone(),
+            kind: SlaKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+            target_seconds: row.target_seconds,
+            calendar_id: row.calendar_id,
+            start_on: SlaStartOn::parse(&row.start_on).ok_or_else(|| corrupt("start_on"))?,
+            thresholds,
+            pause_on_response: row.pause_on_response,
+            active: row.active,
+        })
+    }
+}
+
+/// A user's own calendar and team.
+#[derive(Debug, Clone, Copy)]
+struct UserPlace {
+    calendar_id: Option<i64>,
+    team_id: Option<i64>,
+}
+
+/// Policies and calendars for the SLA hook, cached for the life of one transaction (or one
+/// batch). Configuration does not change under a transaction, so nothing here goes stale;
+/// lead data (clocks) is never cached here.
+#[derive(Debug, Default)]
+pub struct SlaContext {
+    policies: Option<HashMap<i64, Arc<Policy>>>,
+    calendars: HashMap<i64, BusinessCalendar>,
+    /// User id -> their calendar and team; `None` for an unknown user.
+    users: HashMap<i64, Option<UserPlace>>,
+    /// Team id -> calendar.
+    teams: HashMap<i64, Option<i64>>,
+    org_default: Option<Option<i64>>,
+}
+
+impl SlaContext {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    async fn all_policies(
+        &mut self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<&HashMap<i64, Arc<Policy>>, ApiError> {
+        if self.policies.is_none() {
+            let rows = sla_policies::Entity::find().all(conn).await?;
+            let mut policies = HashMap::with_capacity(rows.len());
+            for row in &rows {
+                policies.insert(row.id, Arc::new(Policy::from_model(row)?));
+            }
+            self.policies = Some(policies);
+        }
+        Ok(self.policies.get_or_insert_default())
+    }
+
+    /// The active policies of a lead type that start their clock on `start_on`, by kind.
+    pub async fn starting(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        lead_type: &str,
+        start_on: SlaStartOn,
+    ) -> Result<Vec<Arc<Policy>>, ApiError> {
+        let mut found: Vec<Arc<Policy>> = self
+            .all_policies(conn)
+            .await?
+            .values()
+            .filter(|p| p.active && p.start_on == start_on && p.lead_type == lead_type)
+            .cloned()
+            .collect();
+        found.sort_by_key(|p| (p.kind, p.id));
+        Ok(found)
+    }
+
+    /// A policy by id (active or not: running clocks keep theirs).
+    pub async fn policy(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        id: i64,
+    ) -> Result<Arc<Policy>, ApiError> {
+        self.all_policies(conn)
+            .await?
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("SLA policy {id} does not exist")))
+    }
+
+    /// A calendar by id; `None` is the built-in default (weekdays 09:00-17:00 UTC), used only
+    /// when the organisation has no default calendar.
+    pub async fn calendar(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        id: Option<i64>,
+    ) -> Result<BusinessCalendar, ApiError> {
+        let Some(id) = id else {
+            return fallback_calendar();
+        };
+        if let Some(calendar) = self.calendars.get(&id) {
+            return Ok(calendar.clone());
+        }
+        let row = business_calendars::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("calendar {id} does not exist")))?;
+        let calendar = calendar_from_row(&row)?;
+        self.calendars.insert(id, calendar.clone());
+        Ok(calendar)
+    }
+
+    /// The calendar a clock of `policy` counts in for a lead owned by `owner_id` (or waiting in
+    /// `team_id`'s queue): the policy's, else the owner's, else the owner's team's, else the
+    /// lead's team's, else the organisation default.
+    pub async fn resolve_calendar_id(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        policy: &Policy,
+        owner_id: Option<i64>,
+        team_id: Option<i64>,
+    ) -> Result<Option<i64>, ApiError> {
+        if policy.calendar_id.is_some() {
+            return Ok(policy.calendar_id);
+        }
+        let mut owner_team = None;
+        if let Some(owner_id) = owner_id
+            && let Some(user) = self.user(conn, owner_id).await?
+        {
+            if user.calendar_id.is_some() {
+                return Ok(user.calendar_id);
+            }
+            owner_team = user.team_id;
+        }
+        for team in [owner_team, team_id].into_iter().flatten() {
+            if let Some(calendar) = self.team_calendar(conn, team).await? {
+                return Ok(Some(calendar));
+            }
+        }
+        self.org_default(conn).await
+    }
+
+    async fn user(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        id: i64,
+    ) -> Result<Option<UserPlace>, ApiError> {
+        if let Some(user) = self.users.get(&id) {
+            return Ok(*user);
+        }
+        let user = users::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|u| UserPlace {
+                calendar_id: u.calendar_id,
+                team_id: u.team_id,
+            });
+        self.users.insert(id, user);
+        Ok(user)
+    }
+
+    async fn team_calendar(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        id: i64,
+    ) -> Result<Option<i64>, ApiError> {
+        if let Some(calendar) = self.teams.get(&id) {
+            return Ok(*calendar);
+        }
+        let calendar = teams::Entity::find()
+            .filter(teams::Column::Id.eq(id))
+            .one(conn)
+            .await?
+            .and_then(|t| t.calendar_id);
+        self.teams.insert(id, calendar);
+        Ok(calendar)
+    }
+
+    async fn org_default(&mut self, conn: &impl ConnectionTrait) -> Result<Option<i64>, ApiError> {
+        if let Some(default) = self.org_default {
+            return Ok(default);
+        }
+        let default = org_settings::Entity::find_by_id(1)
+            .one(conn)
+            .await?
+            .and_then(|s| s.default_calendar_id);
+        self.org_default = Some(default);
+        Ok(default)
+    }
+}
+
+/// Parsed calendars by definition, shared by every request: parsing and laying out a year is
+/// the expensive part of a calendar, and a definition always parses to the same calendar.
+static PARSED: LazyLock<Mutex<HashMap<String, BusinessCalendar>>> = LazyLock::new(Mutex::default);
+/// More definitions than this and the cache starts over.
+const MAX_PARSED: usize = 256;
+
+fn parse_cached(definition: &str) -> Result<BusinessCalendar, String> {
+    let mut cache = PARSED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(calendar) = cache.get(definition) {
+        return Ok(calendar.clone());
+    }
+    let calendar = BusinessCalendar::from_json(definition).map_err(|e| e.to_string())?;
+    if cache.len() >= MAX_PARSED {
+        cache.clear();
+    }
+    cache.insert(definition.to_owned(), calendar.clone());
+    Ok(calendar)
+}
+
+/// The calendar a stored row defines; one that no longer parses is a bug in the data.
+pub fn calendar_from_row(row: &business_calendars::Model) -> Result<BusinessCalendar, ApiError> {
+    parse_cached(&row.definition).map_err(|error| {
+        ApiError::internal(anyhow::anyhow!(
+            "business_calendars row {} does not parse: {error}",
+            row.id
+        ))
+    })
+}
+
+/// The calendar of a clock without one: weekdays 09:00-17:00 UTC.
+pub fn fallback_calendar() -> Result<BusinessCalendar, ApiError> {
+    let definition =
+        serde_json::to_string(&CalendarSpec::org_default()).map_err(ApiError::internal)?;
+    parse_cached(&definition)
+        .map_err(|error| ApiError::internal(anyhow::anyhow!("the default calendar: {error}")))
+}
