@@ -22,6 +22,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Seed the demo organisation into an empty database.
     pub demo: bool,
+    /// How many demo leads `demo` seeds.
+    pub demo_leads: usize,
     /// Log JSON lines instead of human-readable text.
     pub log_json: bool,
 }
@@ -92,6 +94,7 @@ impl Settings {
                 from: DEFAULT_MAIL_FROM.to_owned(),
             },
             demo: false,
+            demo_leads: crate::demo::DEMO_LEADS,
             log_json: false,
         }
     }
@@ -104,6 +107,7 @@ impl Settings {
         settings.database = DatabaseSettings::from_args(&args.database)?;
         settings.static_dir = args.static_dir.clone();
         settings.demo = args.demo;
+        settings.demo_leads = args.demo_leads;
         settings.log_json = args.log_json;
         settings.admin = AdminSettings {
             email: env_var("HANDOFF_ADMIN_EMAIL"),

@@ -269,3 +269,260 @@ async fn new_user(
     .await
     .with_context(|| format!("cannot create demo user {name}"))
 }
+
+/// How many leads `--demo` creates.
+pub const DEMO_LEADS: usize = 3_000;
+/// How far back the demo history reaches.
+const HISTORY_DAYS: i64 = 90;
+
+/// splitmix64: deterministic, so every demo database tells the same story.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// True with probability `percent` %.
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// Picks by weight from `(item, weight)` pairs.
+    fn weighted<'a, T>(&mut self, items: &'a [(T, u64)]) -> &'a T {
+        let total: u64 = items.iter().map(|(_, w)| w).sum();
+        let mut roll = self.below(total);
+        for (item, weight) in items {
+            if roll < *weight {
+                return item;
+            }
+            roll -= weight;
+        }
+        &items[0].0
+    }
+}
+
+const LEAD_TYPES: [(&str, u64); 6] = [
+    ("demo_request", 15),
+    ("contact_sales", 5),
+    ("content_download", 40),
+    ("webinar", 25),
+    ("event", 10),
+    ("other", 5),
+];
+const SOURCES: [(&str, &[&str]); 6] = [
+    ("paid_search", &["pricing-push", "brand-search"]),
+    ("organic", &["seo-guides"]),
+    ("linkedin", &["abm-enterprise", "pricing-push"]),
+    ("webinar", &["webinar-series"]),
+    ("events", &["trade-show-2026"]),
+    ("partner", &["partner-referrals"]),
+];
+const AMERICAS: [&str; 4] = ["US", "CA", "BR", "MX"];
+const EMEA: [&str; 5] = ["DE", "FR", "GB", "NL", "ES"];
+const TITLES: [&str; 8] = [
+    "VP Sales",
+    "Director of Marketing",
+    "Head of Revenue Operations",
+    "Marketing Manager",
+    "Sales Manager",
+    "CTO",
+    "Analyst",
+    "Student",
+];
+const INDUSTRIES: [&str; 5] = [
+    "software",
+    "manufacturing",
+    "finance",
+    "healthcare",
+    "retail",
+];
+/// Why sales rejects, roughly as often as teams report it.
+const REJECTIONS: [(&str, u64); 7] = [
+    ("bad_fit", 30),
+    ("no_budget", 15),
+    ("wrong_contact", 10),
+    ("duplicate", 5),
+    ("no_response", 20),
+    ("bad_timing", 15),
+    ("competitor", 5),
+];
+
+/// Seeds `count` leads with up to 90 days of history through the real intake (as backfill),
+/// unless the database has leads already. Returns how many were stored.
+#[tracing::instrument(skip(db))]
+pub async fn seed_leads(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    count: usize,
+) -> anyhow::Result<usize> {
+    use crate::auth::{Credential, Principal};
+    use crate::entities::leads;
+    use crate::handoff::intake::{self, RawLead};
+    use sea_orm::PaginatorTrait as _;
+
+    if leads::Entity::find().count(db).await? > 0 {
+        return Ok(0);
+    }
+    let admin = users::Entity::find()
+        .filter(users::Column::Email.eq(crate::auth::bootstrap::DEMO_ADMIN_EMAIL))
+        .one(db)
+        .await?
+        .context("the demo admin is missing")?;
+    let actor = Principal {
+        user_id: admin.id,
+        role: Role::Admin,
+        credential: Credential::Cli,
+    };
+
+    let mut dice = Dice(0x00C0_FFEE_2026);
+    let mut stored = 0;
+    let mut batch: Vec<RawLead> = Vec::with_capacity(500);
+    for n in 0..count {
+        batch.push(demo_lead(&mut dice, n, now));
+        if batch.len() == 500 || n + 1 == count {
+            let outcome = intake::ingest(db, now, &actor, std::mem::take(&mut batch))
+                .await
+                .map_err(|e| anyhow::anyhow!("demo intake failed: {:?}", e.into_parts()))?;
+            if let Some(error) = outcome.errors.first() {
+                anyhow::bail!(
+                    "demo lead {:?} refused: {:?} {}",
+                    error.external_id,
+                    error.field,
+                    error.message
+                );
+            }
+            stored += outcome.created;
+        }
+    }
+    tracing::info!(stored, "seeded the demo leads");
+    Ok(stored)
+}
+
+/// One demo lead and its history: most become MQLs and are worked; the last days stay open.
+fn demo_lead(dice: &mut Dice, n: usize, now: DateTime<Utc>) -> crate::handoff::intake::RawLead {
+    use crate::handoff::intake::{RawLead, RawLeadEvent};
+    use chrono::Duration;
+    use handoff_shared::lead::Bant;
+
+    let lead_type = *dice.weighted(&LEAD_TYPES);
+    let (source, campaigns) = *dice.pick(&SOURCES);
+    let campaign = *dice.pick(campaigns);
+    let emea = dice.chance(45);
+    let country = if emea {
+        *dice.pick(&EMEA)
+    } else {
+        *dice.pick(&AMERICAS)
+    };
+    // Reps who take new leads (rep 8 is out of office).
+    let reps: &[u32] = if emea { &[5, 6, 7] } else { &[1, 2, 3, 4] };
+    let owner = format!("rep{}@demo.test", dice.pick(reps));
+    let minutes_ago = dice.below((HISTORY_DAYS * 24 * 60) as u64) as i64;
+    let created = now - Duration::minutes(minutes_ago);
+    let company = n % 1_400;
+    let at = |offset: Duration| created + offset;
+
+    let mut events = Vec::new();
+    let event = |kind: &str, when: DateTime<Utc>| RawLeadEvent {
+        kind: kind.to_owned(),
+        occurred_at: Some(when),
+        ..Default::default()
+    };
+    let instant = matches!(lead_type, "demo_request" | "contact_sales");
+    // Behaviour that earns points; instant types qualify without it.
+    for (i, engagement) in ["pricing_page", "content_download", "webinar_attended"]
+        .iter()
+        .enumerate()
+    {
+        if dice.chance(if instant { 20 } else { 55 }) {
+            let mut e = event("engagement", at(Duration::minutes(i as i64 + 1)));
+            e.engagement = Some((*engagement).to_owned());
+            events.push(e);
+        }
+    }
+    let becomes_mql = instant || dice.chance(70);
+    let mut cursor = at(Duration::minutes(5));
+    if becomes_mql && cursor < now {
+        events.push(event("mql", cursor));
+        let mut assigned = event("assigned", cursor);
+        assigned.owner_email = Some(owner.clone());
+        events.push(assigned);
+        // Response times: most within the SLA, a tail far outside it.
+        let wait = match dice.below(10) {
+            0..=4 => Duration::minutes(dice.below(5) as i64 + 1),
+            5..=7 => Duration::minutes(dice.below(240) as i64 + 5),
+            _ => Duration::hours(dice.below(48) as i64 + 4),
+        };
+        cursor += wait;
+        let recent = now - cursor < Duration::days(2);
+        if cursor < now && !(recent && dice.chance(50)) {
+            let mut touch = event("touch", cursor);
+            touch.channel = Some(dice.pick(&["CALL", "EMAIL", "SOCIAL"]).to_string());
+            touch.outcome = Some(
+                dice.pick(&["connected", "left voicemail", "sent", "replied"])
+                    .to_string(),
+            );
+            events.push(touch);
+            cursor += Duration::minutes(dice.below(180) as i64 + 10);
+            if cursor < now && !(recent && dice.chance(50)) {
+                if dice.chance(65) {
+                    events.push(event("accepted", cursor));
+                    cursor += Duration::hours(dice.below(72) as i64 + 2);
+                    if cursor < now && dice.chance(45) {
+                        let mut qualified = event("qualified", cursor);
+                        qualified.bant = Some(Bant {
+                            budget: true,
+                            authority: dice.chance(80),
+                            need: true,
+                            timeline: dice.chance(70),
+                            notes: None,
+                        });
+                        events.push(qualified);
+                        cursor += Duration::days(dice.below(10) as i64 + 1);
+                        if cursor < now && dice.chance(40) {
+                            let mut converted = event("converted", cursor);
+                            converted.amount = Some((dice.below(90) as f64 + 10.0) * 1_000.0);
+                            events.push(converted);
+                        }
+                    }
+                } else {
+                    let mut rejected = event("rejected", cursor);
+                    rejected.reason_code = Some((*dice.weighted(&REJECTIONS)).to_owned());
+                    events.push(rejected);
+                }
+            }
+        }
+    }
+
+    events.retain(|e| e.occurred_at.is_some_and(|t| t <= now));
+
+    RawLead {
+        external_id: format!("demo-{n:05}"),
+        email: format!("contact{n}@company{company}.example"),
+        first_name: Some(format!("Contact{n}")),
+        last_name: Some("Demo".to_owned()),
+        title: Some((*dice.pick(&TITLES)).to_owned()),
+        company: Some(format!("Company {company}")),
+        company_size: Some(*dice.pick(&[12, 60, 250, 900, 3_000, 12_000])),
+        industry: Some((*dice.pick(&INDUSTRIES)).to_owned()),
+        country: Some(country.to_owned()),
+        source: Some(source.to_owned()),
+        campaign: Some(campaign.to_owned()),
+        lead_type: lead_type.to_owned(),
+        occurred_at: Some(created),
+        events: Some(events),
+        ..Default::default()
+    }
+}

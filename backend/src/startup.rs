@@ -44,6 +44,7 @@ impl Application {
         bootstrap::ensure_first_admin(&db, clock.now(), &settings).await?;
         if settings.demo {
             crate::demo::seed_organisation(&db, clock.now()).await?;
+            crate::demo::seed_leads(&db, clock.now(), settings.demo_leads).await?;
         }
         let state = AppState::new(db, clock, settings);
         // Delivers the notification outbox (signed webhooks), retrying with backoff.

@@ -70,6 +70,9 @@ pub struct ServeArgs {
     /// Seed a demo organisation into an empty database.
     #[arg(long, env = "HANDOFF_DEMO", action = ArgAction::SetTrue, value_parser = FalseyValueParser::new())]
     pub demo: bool,
+    /// How many leads (with 90 days of history) the demo seeds.
+    #[arg(long, env = "HANDOFF_DEMO_LEADS", default_value_t = crate::demo::DEMO_LEADS)]
+    pub demo_leads: usize,
     /// Log JSON lines instead of human-readable text.
     #[arg(long, env = "HANDOFF_LOG_JSON", action = ArgAction::SetTrue, value_parser = FalseyValueParser::new())]
     pub log_json: bool,
