@@ -182,6 +182,18 @@ pub struct SlaTransition {
     /// True for thresholds recorded from backfilled history: never notified.
     #[serde(default)]
     pub backfill: bool,
+    /// The owner the clock is held against after this transition (none: a team queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<i64>,
+    /// For a threshold (AT_RISK_*, or BREACHED reached while running): the percentage of the
+    /// target it marks. None for the MET or BREACHED that stops a clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<u32>,
+    /// The policy's thresholds the clock was planned with at this transition (the at-risk
+    /// percentages, then 100). Empty only in events logged before `owner_id`, `percent` and
+    /// `thresholds` were: a replay then falls back to the lead's owner and the policy as stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<u32>,
 }
 
 impl LeadEvent {
@@ -439,6 +451,17 @@ mod tests {
             let again = LeadEvent::from_stored(event.kind(), &event.payload_json()).unwrap();
             assert_eq!(again, event);
         }
+    }
+
+    #[test]
+    fn an_sla_transition_logged_before_it_carried_its_plan_still_reads() {
+        let payload = r#"{"clock_id":3,"clock":"FIRST_RESPONSE","transition":"STARTED","policy_id":1,"target_seconds":300,"elapsed_seconds":0}"#;
+        let LeadEvent::Sla(transition) = LeadEvent::from_stored("sla", payload).unwrap() else {
+            panic!("not an SLA transition");
+        };
+        assert_eq!(transition.owner_id, None);
+        assert_eq!(transition.percent, None);
+        assert!(transition.thresholds.is_empty());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `handoff rebuild`: recomputes every lead row from its event log and says what changed.
+//! `handoff rebuild`: recomputes every lead row and SLA clock from the event log and says what
+//! changed.
 
 use super::{CliFailure, DatabaseArgs};
 use crate::configuration::DatabaseSettings;
@@ -19,6 +20,10 @@ pub async fn run(args: DatabaseArgs) -> Result<(), CliFailure> {
     println!(
         "rebuilt {} leads from their logs: {} rows differed and were rewritten, {} changed meanwhile and were skipped",
         report.leads, report.changed, report.skipped
+    );
+    println!(
+        "rebuilt {} SLA clocks from the same logs: {} rows were rewritten, inserted or deleted",
+        report.clocks, report.clocks_changed
     );
     for (id, why) in &report.unexplained {
         eprintln!("handoff rebuild: lead {id} left as it was: {why}");

@@ -1,8 +1,11 @@
 //! Intake: leads and engagement from marketing, scored, qualified and routed on arrival.
 //!
 //! [`ingest`] takes up to [`MAX_BATCH`] leads. Every item is first checked into domain types
-//! ([`validate`]); the good ones are then written in one transaction, each inside a savepoint
-//! of its own, so one lead is all-or-nothing and a refused lead never takes the others with it.
+//! ([`validate`]); the good ones are then written in one transaction. A refused item is
+//! refused before anything of it is written (a re-sent lead's history is checked against its
+//! log first), so there are no savepoints; a database error fails the whole call and writes
+//! nothing. The lead events of the batch are buffered and written with multi-row INSERTs
+//! before commit.
 //! Configuration (lead types, scoring rules, the MQL threshold, red-flag lists, users, routing
 //! state) is read once per call; existing leads are fetched by `externalId` and open leads by
 //! e-mail in chunked `IN` queries.
@@ -41,7 +44,7 @@ use crate::handoff::dedupe::DomainLists;
 use crate::handoff::routing::Router;
 use crate::handoff::scoring::{self, RedFlag, ScoringRule};
 use crate::handoff::stages::CLOCK_SKEW;
-use crate::handoff::store::{self, LeadRecord, Recorded};
+use crate::handoff::store::{self, EventBuffer, LeadRecord, Recorded};
 use crate::sla::SlaContext;
 
 /// Most leads one call takes.
@@ -455,7 +458,7 @@ impl Work {
     async fn append(
         &mut self,
         txn: &impl ConnectionTrait,
-        sla: &mut SlaContext,
+        batch: &mut Batch,
         event: LeadEvent,
         actor_id: Option<i64>,
         at: DateTime<Utc>,
@@ -470,19 +473,24 @@ impl Work {
             actor_id,
             occurred_at: at,
         };
-        self.record.append(txn, recorded, now).await?;
-        for clock in crate::sla::on_lead_event_with(sla, txn, &self.record, &event, at, now).await?
+        self.record
+            .append_buffered(&mut batch.events, recorded, now);
+        for clock in
+            crate::sla::on_lead_event_with(&mut batch.sla, txn, &self.record, &event, at, now)
+                .await?
         {
-            self.record.append(txn, clock, now).await?;
+            self.record.append_buffered(&mut batch.events, clock, now);
         }
         Ok(())
     }
 }
 
-/// What a call shares between its leads: routing state and the SLA policies and calendars.
+/// What a call shares between its leads: routing state, the SLA policies and calendars, and
+/// the events written (in multi-row INSERTs) before commit.
 pub struct Batch {
     router: Router,
     sla: SlaContext,
+    events: EventBuffer,
 }
 
 /// Scores the lead, qualifies it when it earned it, and routes a new MQL: the steps the lead's
@@ -503,8 +511,7 @@ async fn automate(
             score: score.total,
             breakdown: score.breakdown,
         };
-        work.append(txn, &mut batch.sla, event, actor_id, now, now)
-            .await?;
+        work.append(txn, batch, event, actor_id, now, now).await?;
     }
     let state = &work.record.state;
     let instant = catalog
@@ -523,7 +530,7 @@ async fn automate(
         let score = state.score;
         work.append(
             txn,
-            &mut batch.sla,
+            batch,
             LeadEvent::Mql { reason, score },
             actor_id,
             now,
@@ -542,7 +549,7 @@ async fn automate(
             .remember_owner(state.profile.email_domain(), assignment.owner_id);
         work.append(
             txn,
-            &mut batch.sla,
+            batch,
             LeadEvent::Assigned(assignment),
             actor_id,
             now,
@@ -597,6 +604,8 @@ fn open_for_dedupe() -> Vec<&'static str> {
 enum Done {
     Created(leads::Model),
     Updated(leads::Model),
+    /// Refused before anything of it was written (its history breaks the stage machine).
+    Refused(ApiError),
 }
 
 /// Ingests a batch as `actor` (see the module documentation).
@@ -677,6 +686,7 @@ pub async fn ingest(
     let mut batch = Batch {
         router: Router::load(&txn, catalog.lists.generic()).await?,
         sla: SlaContext::new(),
+        events: EventBuffer::new(),
     };
     batch
         .router
@@ -692,9 +702,8 @@ pub async fn ingest(
     let actor_id = Some(actor.user_id);
     for (index, lead) in good {
         let external_id = lead.external_id.clone();
-        let savepoint = txn.begin().await?;
-        let result = ingest_one(
-            &savepoint,
+        let done = ingest_one(
+            &txn,
             now,
             actor_id,
             lead,
@@ -706,29 +715,24 @@ pub async fn ingest(
             &written_email,
             &mut past_engagements,
         )
-        .await;
-        match result {
-            Ok(done) => {
-                savepoint.commit().await?;
-                let (Done::Created(model) | Done::Updated(model)) = &done;
-                written.insert(external_id.clone(), model.id);
-                let status = LeadStatus::parse(&model.status);
-                if status.is_some_and(|s| s == LeadStatus::New || s.is_open()) {
-                    written_email.insert(model.email.clone(), model.id);
-                }
-                match done {
-                    Done::Created(model) => {
-                        outcome.created += 1;
-                        outcome.leads.push(model);
-                    }
-                    Done::Updated(model) => {
-                        outcome.updated += 1;
-                        outcome.leads.push(model);
-                    }
-                }
+        .await?;
+        if let Done::Created(model) | Done::Updated(model) = &done {
+            written.insert(external_id.clone(), model.id);
+            let status = LeadStatus::parse(&model.status);
+            if status.is_some_and(|s| s == LeadStatus::New || s.is_open()) {
+                written_email.insert(model.email.clone(), model.id);
             }
-            Err(error) => {
-                savepoint.rollback().await?;
+        }
+        match done {
+            Done::Created(model) => {
+                outcome.created += 1;
+                outcome.leads.push(model);
+            }
+            Done::Updated(model) => {
+                outcome.updated += 1;
+                outcome.leads.push(model);
+            }
+            Done::Refused(error) => {
                 let parts = error.into_parts();
                 outcome.errors.push(ItemError {
                     index,
@@ -740,6 +744,7 @@ pub async fn ingest(
         }
     }
     batch.router.save(&txn, now).await?;
+    batch.events.flush(&txn).await?;
     txn.commit().await?;
     outcome.errors.sort_by_key(|e| e.index);
     tracing::info!(
@@ -780,7 +785,11 @@ async fn ingest_one(
             engagements,
             engaged: false,
         };
-        update_existing(txn, &mut work, lead, batch, actor_id, now).await?;
+        let history = match unlogged_history(txn, batch, &work.record, &lead.history).await? {
+            Ok(history) => history,
+            Err(refused) => return Ok(Done::Refused(refused)),
+        };
+        update_existing(txn, &mut work, lead.profile, history, batch, actor_id, now).await?;
         automate(txn, &mut work, catalog, batch, actor_id, now).await?;
         return finish(txn, work, past).await.map(Done::Updated);
     }
@@ -808,7 +817,7 @@ async fn ingest_one(
         if !repeated {
             work.append(
                 txn,
-                &mut batch.sla,
+                batch,
                 LeadEvent::Engagement { engagement: kind },
                 actor_id,
                 lead.occurred_at,
@@ -820,8 +829,9 @@ async fn ingest_one(
         return finish(txn, work, past).await.map(Done::Updated);
     }
     // 3. A new lead.
-    let record = LeadRecord::create(
+    let record = LeadRecord::create_buffered(
         txn,
+        &mut batch.events,
         lead.profile.clone(),
         &lead.external_id,
         actor_id,
@@ -847,18 +857,17 @@ async fn ingest_one(
             flag: flag.as_str().to_owned(),
             detail,
         };
-        work.append(txn, &mut batch.sla, event, actor_id, lead.occurred_at, now)
+        work.append(txn, batch, event, actor_id, lead.occurred_at, now)
             .await?;
     }
     let backfilled = !lead.history.is_empty();
     for (event, at) in lead.history {
-        work.append(txn, &mut batch.sla, event, actor_id, at, now)
-            .await?;
+        work.append(txn, batch, event, actor_id, at, now).await?;
     }
     if backfilled {
         // Thresholds passed between the last backfilled event and now: logged, never notified.
         for clock in crate::sla::settle_with(&mut batch.sla, txn, &work.record, now).await? {
-            work.record.append(txn, clock, now).await?;
+            work.record.append_buffered(&mut batch.events, clock, now);
         }
     }
     if flags.contains(&RedFlag::Competitor)
@@ -874,7 +883,7 @@ async fn ingest_one(
         };
         work.append(
             txn,
-            &mut batch.sla,
+            batch,
             event,
             actor_id,
             now.max(work.record.state.updated_at),
@@ -886,40 +895,58 @@ async fn ingest_one(
     finish(txn, work, past).await.map(Done::Created)
 }
 
-/// A re-sent lead: new facts become an `Updated` event; history entries not yet in the log are
-/// appended through the stage machine.
-async fn update_existing(
+/// The entries of a re-sent lead's history not yet in its log, checked through the stage
+/// machine from the lead's state: `Err` (the item is refused, nothing of it written) when one
+/// may not follow. Checked before anything is written, since a batch has no savepoints.
+async fn unlogged_history(
     txn: &impl ConnectionTrait,
-    work: &mut Work,
-    lead: NewLead,
     batch: &mut Batch,
-    actor_id: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    if work.record.state.profile != lead.profile {
-        let event = LeadEvent::Updated {
-            profile: lead.profile,
-        };
-        work.append(txn, &mut batch.sla, event, actor_id, now, now)
-            .await?;
+    record: &LeadRecord,
+    history: &[(LeadEvent, DateTime<Utc>)],
+) -> Result<Result<Vec<(LeadEvent, DateTime<Utc>)>, ApiError>, ApiError> {
+    if history.is_empty() {
+        return Ok(Ok(Vec::new()));
     }
-    if lead.history.is_empty() {
-        return Ok(());
-    }
-    let logged: HashSet<(String, DateTime<Utc>)> = store::history(txn, work.record.id)
+    // The log read back must hold what this batch wrote to the lead.
+    batch.events.flush(txn).await?;
+    let logged: HashSet<(String, DateTime<Utc>)> = store::history(txn, record.id)
         .await?
         .into_iter()
         .map(|e| (e.kind, e.occurred_at))
         .collect();
-    for (index, (event, at)) in lead.history.into_iter().enumerate() {
-        if logged.contains(&(event.kind().to_owned(), at)) {
+    // `Updated` and SLA events move neither status nor owner: the history alone decides.
+    let mut state = record.state.clone();
+    let mut pending = Vec::new();
+    for (index, (event, at)) in history.iter().enumerate() {
+        if logged.contains(&(event.kind().to_owned(), *at)) {
             continue;
         }
-        let state = &work.record.state;
-        check_step(state.status, state.owner_id.is_some(), &event)
-            .map_err(|e| ApiError::from(e.within(&format!("events[{index}]"))))?;
-        work.append(txn, &mut batch.sla, event, actor_id, at, now)
-            .await?;
+        if let Err(e) = check_step(state.status, state.owner_id.is_some(), event) {
+            return Ok(Err(ApiError::from(e.within(&format!("events[{index}]")))));
+        }
+        state.apply(event, *at);
+        pending.push((event.clone(), *at));
+    }
+    Ok(Ok(pending))
+}
+
+/// A re-sent lead: new facts become an `Updated` event; the history entries not yet in the log
+/// (see [`unlogged_history`]) are appended.
+async fn update_existing(
+    txn: &impl ConnectionTrait,
+    work: &mut Work,
+    profile: LeadProfile,
+    history: Vec<(LeadEvent, DateTime<Utc>)>,
+    batch: &mut Batch,
+    actor_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if work.record.state.profile != profile {
+        let event = LeadEvent::Updated { profile };
+        work.append(txn, batch, event, actor_id, now, now).await?;
+    }
+    for (event, at) in history {
+        work.append(txn, batch, event, actor_id, at, now).await?;
     }
     Ok(())
 }
@@ -994,16 +1021,18 @@ pub async fn record_engagement(
     let mut batch = Batch {
         router: Router::load(&txn, catalog.lists.generic()).await?,
         sla: SlaContext::new(),
+        events: EventBuffer::new(),
     };
     let event = LeadEvent::Engagement {
         engagement: input.engagement.into_inner(),
     };
-    work.append(&txn, &mut batch.sla, event, actor_id, at, now)
+    work.append(&txn, &mut batch, event, actor_id, at, now)
         .await?;
     automate(&txn, &mut work, &catalog, &mut batch, actor_id, now).await?;
     batch.router.save(&txn, now).await?;
     let mut past = HashMap::new();
     let model = finish(&txn, work, &mut past).await?;
+    batch.events.flush(&txn).await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -1,23 +1,27 @@
-//! `handoff rebuild`: the lead rows recomputed from their logs.
+//! `handoff rebuild`: the lead rows and their SLA clocks recomputed from their logs.
 //!
 //! Each lead's events are folded again with [`LeadState::replay`] (in the order
 //! [`store::history`] reads them: occurred_at, then id) and the row's derived columns are
 //! written back: status, score, owner, team, every stage stamp, reasons, touches, version.
-//! Rows are updated in place, never deleted, so the events (and clocks) that reference them
-//! stay valid. Run it with the server stopped: a lead changed during the rebuild is skipped
-//! (its version moved) and counted.
+//! Lead rows are updated in place, never deleted, so the events that reference them stay
+//! valid. The lead's `sla_clocks` rows are replayed from its SLA transitions
+//! ([`sla::replay_clocks`]) under the clock ids the log names: rows that differ are rewritten,
+//! missing ones inserted, and rows no transition explains deleted. Run it with the server
+//! stopped: a lead changed during the rebuild is skipped (its version moved) and counted.
 
 use std::collections::BTreeMap;
 
 use handoff_shared::lead::{LeadEvent, LeadState};
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, EntityTrait as _, QueryFilter as _, QueryOrder as _,
-    QuerySelect as _, Set, TransactionTrait as _,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait as _, DatabaseBackend,
+    DatabaseConnection, DatabaseTransaction, EntityTrait as _, IntoActiveModel as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, TransactionTrait as _,
 };
 
-use crate::entities::{lead_events, leads};
+use crate::entities::{lead_events, leads, sla_clocks};
 use crate::error::ApiError;
 use crate::handoff::store;
+use crate::sla::{self, Logged, ReplaySources, SlaContext};
 
 /// Leads handled per transaction.
 const PAGE: u64 = 500;
@@ -31,15 +35,22 @@ pub struct RebuildReport {
     pub changed: usize,
     /// Leads changed by someone else during the rebuild, left as they were.
     pub skipped: usize,
-    /// Leads whose log cannot explain a row (missing `created`, unreadable event), left as
-    /// they were: id and why.
+    /// Leads whose log cannot explain a row (missing `created`, unreadable event, an SLA
+    /// transition that does not replay), left as they were: id and why.
     pub unexplained: Vec<(i64, String)>,
+    /// SLA clock rows recomputed.
+    pub clocks: usize,
+    /// Clock rows written because they differed from their log or were missing, plus rows no
+    /// log explains (deleted).
+    pub clocks_changed: usize,
 }
 
 /// Recomputes every lead row from its event log.
 #[tracing::instrument(skip(db))]
 pub async fn rebuild_leads(db: &DatabaseConnection) -> Result<RebuildReport, ApiError> {
     let mut report = RebuildReport::default();
+    let mut context = SlaContext::new();
+    let mut inserted_clocks = false;
     let mut after = 0_i64;
     loop {
         let txn = db.begin().await?;
@@ -66,56 +77,164 @@ pub async fn rebuild_leads(db: &DatabaseConnection) -> Result<RebuildReport, Api
         {
             logs.entry(event.lead_id).or_default().push(event);
         }
+        let mut clocks: BTreeMap<i64, Vec<sla_clocks::Model>> = BTreeMap::new();
+        for clock in sla_clocks::Entity::find()
+            .filter(sla_clocks::Column::LeadId.is_in(ids.iter().copied()))
+            .all(&txn)
+            .await?
+        {
+            clocks.entry(clock.lead_id).or_default().push(clock);
+        }
         for row in rows {
             let id = row.id;
             let version = row.version;
             let log = logs.remove(&id).unwrap_or_default();
-            let state = match replay(&log) {
-                Ok(state) => state,
+            let events = match parse(&log) {
+                Ok(events) => events,
                 Err(why) => {
                     report.unexplained.push((id, why));
                     continue;
                 }
             };
+            let Some(state) = fold(&log, &events) else {
+                report.unexplained.push((
+                    id,
+                    "its log does not start with a `created` event".to_owned(),
+                ));
+                continue;
+            };
             report.leads += 1;
             let unchanged = store::state_from_model(row).is_ok_and(|current| current == state);
-            if unchanged {
-                continue;
-            }
-            let mut update = store::active_model(&state);
-            update.id = Set(id);
-            let result = leads::Entity::update_many()
-                .set(update)
-                .filter(leads::Column::Id.eq(id))
-                .filter(leads::Column::Version.eq(version))
-                .exec(&txn)
-                .await?;
-            if result.rows_affected == 0 {
-                report.skipped += 1;
-            } else {
+            if !unchanged {
+                let mut update = store::active_model(&state);
+                update.id = Set(id);
+                let result = leads::Entity::update_many()
+                    .set(update)
+                    .filter(leads::Column::Id.eq(id))
+                    .filter(leads::Column::Version.eq(version))
+                    .exec(&txn)
+                    .await?;
+                if result.rows_affected == 0 {
+                    report.skipped += 1;
+                    continue;
+                }
                 report.changed += 1;
             }
+
+            let logged: Vec<Logged<'_>> = log
+                .iter()
+                .zip(&events)
+                .map(|(row, event)| Logged {
+                    id: row.id,
+                    event,
+                    occurred_at: row.occurred_at,
+                    recorded_at: row.recorded_at,
+                })
+                .collect();
+            let sources = ReplaySources::fetch(&mut context, &txn, &logged).await?;
+            let replayed = match sla::replay_clocks(id, &logged, &sources) {
+                Ok(replayed) => replayed,
+                Err(why) => {
+                    report
+                        .unexplained
+                        .push((id, format!("its SLA clocks were left as they were: {why}")));
+                    continue;
+                }
+            };
+            report.clocks += replayed.len();
+            let stored = clocks.remove(&id).unwrap_or_default();
+            let synced = sync_clocks(&txn, stored, replayed).await?;
+            report.clocks_changed += synced.changed;
+            inserted_clocks |= synced.inserted;
         }
         txn.commit().await?;
+    }
+    if inserted_clocks && db.get_database_backend() == DatabaseBackend::Postgres {
+        // Rows inserted under their logged ids leave the id sequence behind them.
+        db.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('sla_clocks', 'id'), \
+             (SELECT COALESCE(MAX(id), 1) FROM sla_clocks))",
+        )
+        .await?;
     }
     tracing::info!(
         leads = report.leads,
         changed = report.changed,
         skipped = report.skipped,
         unexplained = report.unexplained.len(),
-        "lead rows rebuilt from their logs"
+        clocks = report.clocks,
+        clocks_changed = report.clocks_changed,
+        "lead rows and SLA clocks rebuilt from their logs"
     );
     Ok(report)
 }
 
 /// The state a stored log folds to.
 pub fn replay(log: &[lead_events::Model]) -> Result<LeadState, String> {
-    let mut events = Vec::with_capacity(log.len());
-    for row in log {
-        let event = LeadEvent::from_stored(&row.kind, &row.payload)
-            .map_err(|e| format!("event {} ({}) cannot be read: {e}", row.id, row.kind))?;
-        events.push((event, row.occurred_at));
+    let events = parse(log)?;
+    fold(log, &events).ok_or_else(|| "its log does not start with a `created` event".to_owned())
+}
+
+fn parse(log: &[lead_events::Model]) -> Result<Vec<LeadEvent>, String> {
+    log.iter()
+        .map(|row| {
+            LeadEvent::from_stored(&row.kind, &row.payload)
+                .map_err(|e| format!("event {} ({}) cannot be read: {e}", row.id, row.kind))
+        })
+        .collect()
+}
+
+fn fold(log: &[lead_events::Model], events: &[LeadEvent]) -> Option<LeadState> {
+    LeadState::replay(
+        events
+            .iter()
+            .zip(log)
+            .map(|(event, row)| (event, row.occurred_at)),
+    )
+}
+
+/// What [`sync_clocks`] wrote.
+struct Synced {
+    /// Rows rewritten, inserted or deleted.
+    changed: usize,
+    /// Whether some row was inserted under its logged id.
+    inserted: bool,
+}
+
+/// Makes a lead's stored clock rows the replayed ones.
+async fn sync_clocks(
+    txn: &DatabaseTransaction,
+    stored: Vec<sla_clocks::Model>,
+    replayed: Vec<sla_clocks::Model>,
+) -> Result<Synced, ApiError> {
+    let mut stored: BTreeMap<i64, sla_clocks::Model> =
+        stored.into_iter().map(|row| (row.id, row)).collect();
+    let mut synced = Synced {
+        changed: 0,
+        inserted: false,
+    };
+    for row in replayed {
+        let current = stored.remove(&row.id);
+        if current.as_ref() == Some(&row) {
+            continue;
+        }
+        synced.changed += 1;
+        let write = row.into_active_model().reset_all();
+        if current.is_some() {
+            write.update(txn).await?;
+        } else {
+            sla_clocks::Entity::insert(write)
+                .exec_without_returning(txn)
+                .await?;
+            synced.inserted = true;
+        }
     }
-    LeadState::replay(events.iter().map(|(event, at)| (event, *at)))
-        .ok_or_else(|| "its log does not start with a `created` event".to_owned())
+    if !stored.is_empty() {
+        synced.changed += stored.len();
+        sla_clocks::Entity::delete_many()
+            .filter(sla_clocks::Column::Id.is_in(stored.into_keys()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(synced)
 }

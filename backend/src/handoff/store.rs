@@ -4,6 +4,12 @@
 //! `lead_events` and folded into the in-memory [`LeadState`]; [`LeadRecord::save`] then writes
 //! the projection back with an optimistic version check, so two concurrent changes to one lead
 //! cannot both win. Callers do both inside one transaction.
+//!
+//! Bulk writers (intake) may collect the events in an [`EventBuffer`] instead
+//! ([`LeadRecord::create_buffered`], [`LeadRecord::append_buffered`]) and write them with
+//! multi-row INSERTs before commit: one statement per [`EVENT_CHUNK`] events instead of one
+//! each. A buffered event has no id until flushed, and the log read back inside the
+//! transaction lacks it until then.
 
 use chrono::{DateTime, Utc};
 use handoff_shared::domain::LeadStatus;
@@ -16,6 +22,45 @@ use sea_orm::{
 
 use crate::entities::{lead_events, leads};
 use crate::error::ApiError;
+
+/// Most events one multi-row INSERT carries: 8 bound values a row, well under SQLite's 32,766
+/// and PostgreSQL's 65,535.
+pub const EVENT_CHUNK: usize = 1_000;
+
+/// `lead_events` rows not written yet; [`EventBuffer::flush`] writes them in order (so their
+/// ids keep the order they were appended in). Flush before reading a lead's log and before
+/// commit: whatever is left in a dropped buffer is never written.
+#[derive(Debug, Default)]
+pub struct EventBuffer {
+    rows: Vec<lead_events::ActiveModel>,
+}
+
+impl EventBuffer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Writes the buffered events, [`EVENT_CHUNK`] a statement, and empties the buffer.
+    pub async fn flush(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        let mut rows = std::mem::take(&mut self.rows);
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(EVENT_CHUNK));
+            lead_events::Entity::insert_many(rows)
+                .exec_without_returning(conn)
+                .await?;
+            rows = rest;
+        }
+        Ok(())
+    }
+}
 
 /// A lead loaded for change: its id, the state as stored, and the version it was read at.
 #[derive(Debug, Clone)]
@@ -70,6 +115,31 @@ impl LeadRecord {
         occurred_at: DateTime<Utc>,
         recorded_at: DateTime<Utc>,
     ) -> Result<Self, ApiError> {
+        let mut events = EventBuffer::new();
+        let record = Self::create_buffered(
+            conn,
+            &mut events,
+            profile,
+            external_id,
+            actor_id,
+            occurred_at,
+            recorded_at,
+        )
+        .await?;
+        events.flush(conn).await?;
+        Ok(record)
+    }
+
+    /// [`LeadRecord::create`] with the `Created` event put in `events` (the row is written).
+    pub async fn create_buffered(
+        conn: &impl ConnectionTrait,
+        events: &mut EventBuffer,
+        profile: LeadProfile,
+        external_id: &str,
+        actor_id: Option<i64>,
+        occurred_at: DateTime<Utc>,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
         let state = LeadState::new(profile.clone(), occurred_at);
         let mut row = active_model(&state);
         row.external_id = Set(external_id.to_owned());
@@ -79,8 +149,7 @@ impl LeadRecord {
             loaded_version: state.version,
             state,
         };
-        write_event(
-            conn,
+        events.rows.push(event_row(
             record.id,
             &LeadEvent::Created { profile },
             None,
@@ -88,8 +157,7 @@ impl LeadRecord {
             actor_id,
             occurred_at,
             recorded_at,
-        )
-        .await?;
+        ));
         Ok(record)
     }
 
@@ -116,6 +184,25 @@ impl LeadRecord {
         .await?;
         self.state.apply(&recorded.event, recorded.occurred_at);
         Ok(id)
+    }
+
+    /// [`LeadRecord::append`] with the event put in `events` instead of written.
+    pub fn append_buffered(
+        &mut self,
+        events: &mut EventBuffer,
+        recorded: Recorded,
+        recorded_at: DateTime<Utc>,
+    ) {
+        events.rows.push(event_row(
+            self.id,
+            &recorded.event,
+            Some(self.state.status),
+            recorded.event.target_status(),
+            recorded.actor_id,
+            recorded.occurred_at,
+            recorded_at,
+        ));
+        self.state.apply(&recorded.event, recorded.occurred_at);
     }
 
     /// Writes the projection back; CONFLICT when someone else changed the lead since it was
@@ -171,7 +258,24 @@ async fn write_event(
     occurred_at: DateTime<Utc>,
     recorded_at: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
-    let row = lead_events::ActiveModel {
+    let row = event_row(lead_id, event, from, to, actor_id, occurred_at, recorded_at);
+    Ok(lead_events::Entity::insert(row)
+        .exec(conn)
+        .await?
+        .last_insert_id)
+}
+
+/// The `lead_events` row of an event (without id).
+fn event_row(
+    lead_id: i64,
+    event: &LeadEvent,
+    from: Option<LeadStatus>,
+    to: Option<LeadStatus>,
+    actor_id: Option<i64>,
+    occurred_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+) -> lead_events::ActiveModel {
+    lead_events::ActiveModel {
         lead_id: Set(lead_id),
         kind: Set(event.kind().to_owned()),
         actor_id: Set(actor_id),
@@ -181,11 +285,7 @@ async fn write_event(
         occurred_at: Set(occurred_at),
         recorded_at: Set(recorded_at),
         ..Default::default()
-    };
-    Ok(lead_events::Entity::insert(row)
-        .exec(conn)
-        .await?
-        .last_insert_id)
+    }
 }
 
 /// The `leads` row of a state (without id and external id).

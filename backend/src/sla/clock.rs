@@ -29,6 +29,10 @@ pub struct Transition {
     /// The calendar and due instant as they were at the transition.
     pub calendar_id: Option<i64>,
     pub due_at: DateTime<Utc>,
+    /// The owner the clock is held against after the transition.
+    pub owner_id: Option<i64>,
+    /// The threshold (percent of the target) a threshold transition marks.
+    pub percent: Option<u32>,
 }
 
 /// The event kind that logs reaching `percent` of the target: the breach at 100, otherwise
@@ -132,6 +136,8 @@ impl TrackedClock {
             backfill,
             calendar_id: self.calendar_id,
             due_at: self.due_at,
+            owner_id: self.owner_id,
+            percent: None,
         }
     }
 
@@ -186,16 +192,29 @@ impl TrackedClock {
             if instant > until {
                 break;
             }
-            let elapsed = self.policy.target_seconds * i64::from(percent) / 100;
             let backfill = instant < self.updated_at;
-            logged.push(self.transition(threshold_kind(percent), instant, elapsed, backfill));
-            self.fired.push(percent);
-            self.changed = true;
+            logged.push(self.reach_threshold(percent, instant, backfill));
         }
         if !logged.is_empty() {
             self.refresh()?;
         }
         Ok(logged)
+    }
+
+    /// Records that `percent` of the target was reached at `at`; the caller refreshes the plan
+    /// ([`Self::refresh`]) once it has recorded all it catches up on.
+    pub fn reach_threshold(
+        &mut self,
+        percent: u32,
+        at: DateTime<Utc>,
+        backfill: bool,
+    ) -> Transition {
+        let elapsed = self.clock.target_seconds * i64::from(percent) / 100;
+        let mut logged = self.transition(threshold_kind(percent), at, elapsed, backfill);
+        logged.percent = Some(percent);
+        self.fired.push(percent);
+        self.changed = true;
+        logged
     }
 
     /// Stops the clock at `at`: MET at or before due, otherwise BREACHED.
@@ -271,6 +290,18 @@ impl TrackedClock {
         if owner_id == self.owner_id && calendar_id == self.calendar_id {
             return Ok(None);
         }
+        self.move_to(owner_id, calendar_id, calendar, at).map(Some)
+    }
+
+    /// [`Self::reassign`] without the check that something changed: what a logged REASSIGNED
+    /// replays.
+    pub fn move_to(
+        &mut self,
+        owner_id: Option<i64>,
+        calendar_id: Option<i64>,
+        calendar: BusinessCalendar,
+        at: DateTime<Utc>,
+    ) -> Result<Transition, ApiError> {
         self.clock
             .change_calendar(&self.calendar, at)
             .map_err(internal)?;
@@ -283,16 +314,11 @@ impl TrackedClock {
         self.changed = true;
         self.refresh()?;
         let elapsed = self.elapsed_at(at)?;
-        Ok(Some(self.transition(
-            SlaEventKind::Reassigned,
-            at,
-            elapsed,
-            false,
-        )))
+        Ok(self.transition(SlaEventKind::Reassigned, at, elapsed, false))
     }
 
     /// Recomputes the due instant (while running) and the next threshold to fire.
-    fn refresh(&mut self) -> Result<(), ApiError> {
+    pub fn refresh(&mut self) -> Result<(), ApiError> {
         self.next_fire = None;
         if !self.is_running() {
             return Ok(());

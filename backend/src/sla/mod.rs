@@ -22,9 +22,15 @@
 //!   were already past when the clock was last written (backfilled history) carry
 //!   `backfill: true` and are never notified. After backfilling a lead's history, call
 //!   [`settle`] once to log the thresholds passed between its last event and now.
+//! - The rows are a projection of the log: each transition carries what its clock was computed
+//!   from (owner, calendar, the policy's thresholds then), and [`replay_clocks`] rebuilds the
+//!   rows from a lead's log with the same operations. A row's `created_at` and `updated_at` are
+//!   the `now` of the hook call that wrote it, so callers append the returned transitions with
+//!   that same `now` as their `recorded_at`.
 
 mod clock;
 mod context;
+mod replay;
 mod rules;
 
 use chrono::{DateTime, Utc};
@@ -36,6 +42,7 @@ use sea_orm::{
 
 pub use clock::{ClockView, view};
 pub use context::{Policy, SlaContext, calendar_from_row, fallback_calendar};
+pub use replay::{Logged, ReplaySources, replay_clocks};
 
 use self::clock::{TrackedClock, Transition};
 use self::rules::Action;
@@ -230,20 +237,29 @@ async fn save_and_log(
                 ))
             })?;
             Ok(Recorded {
-                event: LeadEvent::Sla(SlaTransition {
-                    clock_id,
-                    clock: clock.kind(),
-                    transition: t.kind,
-                    policy_id: clock.policy.id,
-                    calendar_id: t.calendar_id,
-                    target_seconds: clock.clock.target_seconds,
-                    due_at: Some(t.due_at),
-                    elapsed_seconds: t.elapsed_seconds,
-                    backfill: t.backfill,
-                }),
-                actor_id: None,
                 occurred_at: t.at,
+                event: LeadEvent::Sla(logged(clock_id, clock, t)),
+                actor_id: None,
             })
         })
         .collect()
+}
+
+/// The log entry of a transition of `clock` (saved as `clock_id`): with what the row was
+/// computed from, so that [`replay_clocks`] can compute it again.
+fn logged(clock_id: i64, clock: &TrackedClock, t: Transition) -> SlaTransition {
+    SlaTransition {
+        clock_id,
+        clock: clock.kind(),
+        transition: t.kind,
+        policy_id: clock.policy.id,
+        calendar_id: t.calendar_id,
+        target_seconds: clock.clock.target_seconds,
+        due_at: Some(t.due_at),
+        elapsed_seconds: t.elapsed_seconds,
+        backfill: t.backfill,
+        owner_id: t.owner_id,
+        percent: t.percent,
+        thresholds: clock.policy.thresholds.clone(),
+    }
 }
