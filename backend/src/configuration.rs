@@ -26,6 +26,8 @@ pub struct Settings {
     pub demo_leads: usize,
     /// Log JSON lines instead of human-readable text.
     pub log_json: bool,
+    /// Fire SLA thresholds from this process (`sla::scheduler`).
+    pub sla_scheduler: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +98,7 @@ impl Settings {
             demo: false,
             demo_leads: crate::demo::DEMO_LEADS,
             log_json: false,
+            sla_scheduler: true,
         }
     }
 
@@ -109,6 +112,7 @@ impl Settings {
         settings.demo = args.demo;
         settings.demo_leads = args.demo_leads;
         settings.log_json = args.log_json;
+        settings.sla_scheduler = args.sla_scheduler;
         settings.admin = AdminSettings {
             email: env_var("HANDOFF_ADMIN_EMAIL"),
             password: env_var("HANDOFF_ADMIN_PASSWORD"),

@@ -49,6 +49,10 @@ impl Application {
         let state = AppState::new(db, clock, settings);
         // Delivers the notification outbox (signed webhooks), retrying with backoff.
         crate::notify::outbox::spawn_sender(state.clone());
+        // Fires SLA thresholds (at risk, breached) at their instants.
+        if state.settings.sla_scheduler {
+            crate::sla::scheduler::spawn(state.clone());
+        }
         // Recycles leads whose follow-up cadence ran out without a connect, every minute.
         crate::handoff::cadence::spawn_sweeper(state.clone());
         let schema = build_schema(state.clone());

@@ -76,6 +76,10 @@ pub struct ServeArgs {
     /// Log JSON lines instead of human-readable text.
     #[arg(long, env = "HANDOFF_LOG_JSON", action = ArgAction::SetTrue, value_parser = FalseyValueParser::new())]
     pub log_json: bool,
+    /// Run the SLA scheduler in this process (`false` for a process that only serves; on
+    /// PostgreSQL any number of processes may run it).
+    #[arg(long, env = "HANDOFF_SLA_SCHEDULER", default_value_t = true, action = ArgAction::Set)]
+    pub sla_scheduler: bool,
     /// Directory of the built frontend, served at `/`.
     #[arg(long, env = "HANDOFF_STATIC_DIR", default_value = DEFAULT_STATIC_DIR)]
     pub static_dir: PathBuf,

@@ -459,6 +459,44 @@ impl Router {
         }
     }
 
+    /// Where a lead goes when its SLA breached under a `reassignOnBreach` policy: the next
+    /// available rep of `team_id` other than `previous` (round robin), else the team's queue.
+    pub async fn next_in_team(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        team_id: i64,
+        previous: Option<i64>,
+    ) -> Result<Assignment, ApiError> {
+        let mut notes = vec!["SLA breached: reassigned by the policy".to_owned()];
+        if !self.teams.get(&team_id).is_some_and(|t| t.is_queue) {
+            match self
+                .pick_in_team_except(conn, team_id, RoutingMethod::RoundRobin, previous)
+                .await?
+            {
+                Ok(pick) => {
+                    notes.extend(pick.skipped);
+                    let mut assignment =
+                        self.assign(pick.user_id, Some(team_id), "breach", None, notes);
+                    assignment.previous_owner_id = previous;
+                    return Ok(assignment);
+                }
+                Err(skipped) => notes.extend(skipped),
+            }
+        }
+        notes.push(format!(
+            "nobody else available: waiting in the {} queue",
+            self.team_name(team_id)
+        ));
+        Ok(Assignment {
+            owner_id: None,
+            team_id: Some(team_id),
+            method: "breach".to_owned(),
+            rule: None,
+            previous_owner_id: previous,
+            detail: detail(notes),
+        })
+    }
+
     /// Records that a lead of `domain` now belongs to `owner` (later leads of the batch from
     /// the same company follow it).
     pub fn remember_owner(&mut self, domain: &str, owner: Option<i64>) {
@@ -520,11 +558,23 @@ impl Router {
         team_id: i64,
         method: RoutingMethod,
     ) -> Result<Result<Pick, Vec<String>>, ApiError> {
+        self.pick_in_team_except(conn, team_id, method, None).await
+    }
+
+    /// [`Self::pick_in_team`] passing over `except` (the rep a lead is being taken from).
+    async fn pick_in_team_except(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        team_id: i64,
+        method: RoutingMethod,
+        except: Option<i64>,
+    ) -> Result<Result<Pick, Vec<String>>, ApiError> {
         self.ensure_team(conn, team_id).await?;
         let mut members: Vec<i64> = self
             .users
             .values()
             .filter(|u| u.team_id == Some(team_id) && u.role == Role::Rep.as_str())
+            .filter(|u| Some(u.id) != except)
             .map(|u| u.id)
             .collect();
         members.sort_unstable();

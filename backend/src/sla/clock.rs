@@ -517,6 +517,8 @@ mod tests {
             start_on: SlaStartOn::Assigned,
             thresholds: vec![50, 80, 100],
             pause_on_response: true,
+            escalate_to_manager: true,
+            reassign_on_breach: false,
             active: true,
         })
     }

@@ -26,6 +26,10 @@ pub struct Policy {
     /// policy records.
     pub thresholds: Vec<u32>,
     pub pause_on_response: bool,
+    /// Breach notifies the owner's manager (else only the rep).
+    pub escalate_to_manager: bool,
+    /// Breach takes the lead from its owner: the next rep of the team, or the team's queue.
+    pub reassign_on_breach: bool,
     pub active: bool,
 }
 
@@ -54,6 +58,8 @@ impl Policy {
             start_on: SlaStartOn::parse(&row.start_on).ok_or_else(|| corrupt("start_on"))?,
             thresholds,
             pause_on_response: row.pause_on_response,
+            escalate_to_manager: row.escalate_to_manager,
+            reassign_on_breach: row.reassign_on_breach,
             active: row.active,
         })
     }

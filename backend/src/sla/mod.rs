@@ -32,6 +32,7 @@ mod clock;
 mod context;
 mod replay;
 mod rules;
+pub mod scheduler;
 
 use chrono::{DateTime, Utc};
 use handoff_shared::lead::{LeadEvent, SlaTransition};

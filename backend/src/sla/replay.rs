@@ -302,6 +302,8 @@ mod tests {
             start_on: SlaStartOn::Assigned,
             thresholds,
             pause_on_response: true,
+            escalate_to_manager: true,
+            reassign_on_breach: false,
             active: true,
         })
     }

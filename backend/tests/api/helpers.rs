@@ -136,6 +136,9 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         email: Some(ADMIN_EMAIL.to_owned()),
         password: Some(ADMIN_PASSWORD.to_owned()),
     };
+    // Tests move the clock by hand and look at exactly what their own calls did; those about
+    // the scheduler switch it on (or call `sla::scheduler::fire_due` themselves).
+    settings.sla_scheduler = false;
     customise(&mut settings);
 
     let clock = Arc::new(ManualClock::new(Utc::now()));

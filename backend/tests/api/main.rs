@@ -21,6 +21,7 @@ mod routing;
 mod schema;
 mod scoring;
 mod sla_clocks;
+mod sla_scheduler;
 mod stages;
 mod users;
 mod webhooks;
