@@ -194,6 +194,10 @@ pub struct SlaTransition {
     /// `thresholds` were: a replay then falls back to the lead's owner and the policy as stored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<u32>,
+    /// Why a REASSIGNED moved the clock when it was not a new owner: the policy or the
+    /// calendar changed under a running clock (`policy changed`, `calendar changed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 impl LeadEvent {

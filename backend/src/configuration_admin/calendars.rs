@@ -5,7 +5,7 @@ use handoff_shared::FieldError;
 use handoff_shared::sla::{BusinessCalendar, CalendarSpec};
 use sea_orm::{
     ActiveModelTrait as _, DatabaseConnection, EntityTrait as _, QueryOrder as _, Set,
-    TryIntoModel as _,
+    TransactionTrait as _, TryIntoModel as _,
 };
 
 use super::values::Name;
@@ -28,22 +28,39 @@ pub async fn upsert_calendar(
     change: CalendarChange,
 ) -> Result<business_calendars::Model, ApiError> {
     let definition = serde_json::to_string(change.calendar.spec()).map_err(ApiError::internal)?;
-    let mut row = match change.id {
-        Some(id) => business_calendars::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(business_calendars::ActiveModel::from)
-            .ok_or_else(|| ApiError::not_found(format!("there is no calendar with id {id}")))?,
-        None => business_calendars::ActiveModel {
-            created_at: Set(now),
-            ..Default::default()
-        },
+    let txn = db.begin().await?;
+    let (mut row, old) = match change.id {
+        Some(id) => {
+            let old = business_calendars::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("there is no calendar with id {id}")))?;
+            (
+                business_calendars::ActiveModel::from(old.clone()),
+                Some(old),
+            )
+        }
+        None => (
+            business_calendars::ActiveModel {
+                created_at: Set(now),
+                ..Default::default()
+            },
+            None,
+        ),
     };
     row.name = Set(change.name.into_inner());
-    row.definition = Set(definition);
+    row.definition = Set(definition.clone());
     row.updated_at = Set(now);
-    let saved = row.save(db).await?.try_into_model()?;
-    tracing::info!(calendar_id = saved.id, "calendar saved");
+    let saved = row.save(&txn).await?.try_into_model()?;
+    // Clocks counting in the calendar keep the time counted in the old hours and count in the
+    // new hours from now on.
+    let mut replanned = 0;
+    if let Some(old) = old.filter(|old| old.definition != definition) {
+        let old_calendar = crate::sla::calendar_from_row(&old)?;
+        replanned = crate::sla::replan_calendar(&txn, saved.id, old_calendar, now).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(calendar_id = saved.id, replanned, "calendar saved");
     Ok(saved)
 }
 

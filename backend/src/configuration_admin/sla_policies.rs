@@ -150,8 +150,10 @@ pub async fn upsert_sla_policy(
                 "the SLA policy {lead_type}/{kind} vanished after its upsert"
             ))
         })?;
+    // Clocks already running under the policy follow the new target, thresholds and calendar.
+    let replanned = crate::sla::replan_policy(&txn, saved.id, now).await?;
     txn.commit().await?;
-    tracing::info!(policy_id = saved.id, "SLA policy saved");
+    tracing::info!(policy_id = saved.id, replanned, "SLA policy saved");
     Ok(saved)
 }
 

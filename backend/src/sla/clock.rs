@@ -33,6 +33,8 @@ pub struct Transition {
     pub owner_id: Option<i64>,
     /// The threshold (percent of the target) a threshold transition marks.
     pub percent: Option<u32>,
+    /// Why the clock was re-planned (see `SlaTransition::cause`).
+    pub cause: Option<String>,
 }
 
 /// The event kind that logs reaching `percent` of the target: the breach at 100, otherwise
@@ -138,6 +140,7 @@ impl TrackedClock {
             due_at: self.due_at,
             owner_id: self.owner_id,
             percent: None,
+            cause: None,
         }
     }
 
@@ -290,7 +293,9 @@ impl TrackedClock {
         if owner_id == self.owner_id && calendar_id == self.calendar_id {
             return Ok(None);
         }
-        self.move_to(owner_id, calendar_id, calendar, at).map(Some)
+        let target = self.clock.target_seconds;
+        self.move_to(owner_id, calendar_id, calendar, target, at)
+            .map(Some)
     }
 
     /// [`Self::reassign`] without the check that something changed: what a logged REASSIGNED
@@ -300,12 +305,14 @@ impl TrackedClock {
         owner_id: Option<i64>,
         calendar_id: Option<i64>,
         calendar: BusinessCalendar,
+        target_seconds: i64,
         at: DateTime<Utc>,
     ) -> Result<Transition, ApiError> {
         self.clock
             .change_calendar(&self.calendar, at)
             .map_err(internal)?;
         self.floor_bank();
+        self.clock.target_seconds = target_seconds;
         if !self.fired.contains(&100) {
             self.owner_id = owner_id;
         }
@@ -315,6 +322,23 @@ impl TrackedClock {
         self.refresh()?;
         let elapsed = self.elapsed_at(at)?;
         Ok(self.transition(SlaEventKind::Reassigned, at, elapsed, false))
+    }
+
+    /// Re-plans an open clock after its policy or calendar changed: it keeps the business time
+    /// counted up to `at` (in the calendar it counted in), then counts toward `target_seconds`
+    /// in `calendar`. Thresholds already logged stay logged.
+    pub fn replan(
+        &mut self,
+        target_seconds: i64,
+        calendar_id: Option<i64>,
+        calendar: BusinessCalendar,
+        at: DateTime<Utc>,
+        cause: &str,
+    ) -> Result<Transition, ApiError> {
+        let owner_id = self.owner_id;
+        let mut transition = self.move_to(owner_id, calendar_id, calendar, target_seconds, at)?;
+        transition.cause = Some(cause.to_owned());
+        Ok(transition)
     }
 
     /// Recomputes the due instant (while running) and the next threshold to fire.

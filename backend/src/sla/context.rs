@@ -159,6 +159,12 @@ impl SlaContext {
         Ok(calendar)
     }
 
+    /// Makes `calendar` the one this context answers for `id` (the content a calendar had
+    /// before an edit, for clocks that counted in it).
+    pub fn remember_calendar(&mut self, id: i64, calendar: BusinessCalendar) {
+        self.calendars.insert(id, calendar);
+    }
+
     /// The calendar a clock of `policy` counts in for a lead owned by `owner_id` (or waiting in
     /// `team_id`'s queue): the policy's, else the owner's, else the owner's team's, else the
     /// lead's team's, else the organisation default.

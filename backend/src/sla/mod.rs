@@ -30,6 +30,7 @@
 
 mod clock;
 mod context;
+mod replan;
 mod replay;
 mod rules;
 pub mod scheduler;
@@ -43,6 +44,7 @@ use sea_orm::{
 
 pub use clock::{ClockView, view};
 pub use context::{Policy, SlaContext, calendar_from_row, fallback_calendar};
+pub use replan::{replan_calendar, replan_policy};
 pub use replay::{Logged, ReplaySources, replay_clocks};
 
 use self::clock::{TrackedClock, Transition};
@@ -262,5 +264,6 @@ fn logged(clock_id: i64, clock: &TrackedClock, t: Transition) -> SlaTransition {
         owner_id: t.owner_id,
         percent: t.percent,
         thresholds: clock.policy.thresholds.clone(),
+        cause: t.cause,
     }
 }

@@ -150,11 +150,16 @@ fn apply(
         ));
     }
     let legacy = logged.thresholds.is_empty();
-    let policy = if legacy || logged.thresholds == stored.thresholds {
+    // The policy as it was at the transition: its thresholds and target may have changed since.
+    let policy = if legacy
+        || (logged.thresholds == stored.thresholds
+            && logged.target_seconds == stored.target_seconds)
+    {
         Arc::clone(stored)
     } else {
         Arc::new(Policy {
             thresholds: logged.thresholds.clone(),
+            target_seconds: logged.target_seconds,
             ..Policy::clone(stored)
         })
     };
@@ -210,7 +215,13 @@ fn apply(
             (Reassigned, _) => {
                 let calendar = sources.calendar(logged.calendar_id)?;
                 clock
-                    .move_to(owner_id, logged.calendar_id, calendar, at)
+                    .move_to(
+                        owner_id,
+                        logged.calendar_id,
+                        calendar,
+                        logged.target_seconds,
+                        at,
+                    )
                     .map_err(arithmetic)?
             }
             (kind, _) => return Err(format!("a {kind} without its threshold")),

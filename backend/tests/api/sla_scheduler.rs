@@ -309,3 +309,152 @@ async fn concurrent_schedulers_fire_every_threshold_exactly_once() {
         assert_eq!(log.len(), 4, "lead {id}: {:?}", kinds(&log));
     }
 }
+
+/// The FIRST_RESPONSE clock of a lead as the API shows it.
+async fn first_response_clock(app: &TestApp, admin: &str, lead_id: i64) -> Value {
+    let lead = app
+        .graphql(
+            Some(admin),
+            "query($id: ID!) { lead(id: $id) { slaClocks { kind state dueAt targetSeconds elapsedBusinessSeconds } history { kind detail } } }",
+            json!({ "id": lead_id.to_string() }),
+        )
+        .await;
+    let clocks = lead["data"]["lead"]["slaClocks"].as_array().unwrap();
+    let mut clock = clocks
+        .iter()
+        .find(|c| c["kind"] == "FIRST_RESPONSE")
+        .unwrap()
+        .clone();
+    clock["history"] = lead["data"]["lead"]["history"].clone();
+    clock
+}
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().unwrap())
+        .unwrap()
+        .to_utc()
+}
+
+#[tokio::test]
+async fn a_policy_change_replans_open_clocks_keeping_the_time_counted() {
+    let app = spawn_app().await;
+    let admin = hundred_second_policy(&app, false).await;
+    app.user_with_token("rep1@handoff.test", "REP").await;
+    let start = app.clock.now();
+    let (lead_id, _) = demo_request(&app, &admin, 1).await;
+    app.clock.advance(Duration::seconds(30));
+
+    // The same (leadType, kind): the 100-second promise becomes 200 seconds.
+    let calendar_id = app
+        .graphql(Some(&admin), "{ businessCalendars { id name } }", json!({}))
+        .await["data"]["businessCalendars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Always")
+        .unwrap()["id"]
+        .clone();
+    let saved = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: SlaPolicyInput!) { upsertSlaPolicy(input: $input) { id } }",
+            json!({ "input": { "name": "Demo first response", "leadType": "demo_request",
+                               "kind": "FIRST_RESPONSE", "targetSeconds": 200, "calendarId": calendar_id,
+                               "startOn": "assigned" } }),
+        )
+        .await;
+    assert!(saved["errors"].is_null(), "{saved}");
+
+    let clock = first_response_clock(&app, &admin, lead_id).await;
+    assert_eq!(clock["targetSeconds"], 200);
+    assert_eq!(clock["elapsedBusinessSeconds"], 30);
+    assert_eq!((instant(&clock["dueAt"]) - start).num_seconds(), 200);
+    let said = clock["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["detail"].as_str())
+        .any(|d| d.contains("REASSIGNED (policy changed"));
+    assert!(said, "the history says why: {}", clock["history"]);
+
+    // 50 % is now at 100 s, not 50 s.
+    app.clock.advance(Duration::seconds(40));
+    let tick = fire_due(app.db(), app.clock.now(), scheduler::BATCH)
+        .await
+        .unwrap();
+    assert_eq!(tick.thresholds, 0, "{tick:?}");
+    app.clock.advance(Duration::seconds(30));
+    let tick = fire_due(app.db(), app.clock.now(), scheduler::BATCH)
+        .await
+        .unwrap();
+    assert_eq!(tick.thresholds, 1, "{tick:?}");
+    let log = first_response_log(&app, lead_id).await;
+    assert_eq!((log.last().unwrap().1 - start).num_seconds(), 100);
+
+    // The rebuilt projection agrees with the log.
+    let report = handoff::handoff::rebuild::rebuild_leads(app.db())
+        .await
+        .unwrap();
+    assert!(report.unexplained.is_empty(), "{report:?}");
+    assert_eq!(
+        (report.changed, report.clocks_changed),
+        (0, 0),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn editing_a_calendar_replans_the_clocks_counting_in_it() {
+    let app = spawn_app().await;
+    let admin = hundred_second_policy(&app, false).await;
+    app.user_with_token("rep1@handoff.test", "REP").await;
+    let (lead_id, _) = demo_request(&app, &admin, 1).await;
+    app.clock.advance(Duration::seconds(30));
+    let now = app.clock.now();
+
+    // Closed for the rest of today (UTC): open every day but today's weekday.
+    let today = now.format("%a").to_string().to_lowercase();
+    let weekly: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .filter(|day| **day != today)
+        .map(|day| json!({ "day": day, "open": "00:00", "close": "24:00" }))
+        .collect();
+    let calendars = app
+        .graphql(Some(&admin), "{ businessCalendars { id name } }", json!({}))
+        .await;
+    let calendar_id = calendars["data"]["businessCalendars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Always")
+        .unwrap()["id"]
+        .clone();
+    let saved = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: NamedCalendarInput!) { upsertBusinessCalendar(input: $input) { id } }",
+            json!({ "input": { "id": calendar_id, "name": "Always", "calendar": { "timezone": "UTC", "weekly": weekly } } }),
+        )
+        .await;
+    assert!(saved["errors"].is_null(), "{saved}");
+
+    let clock = first_response_clock(&app, &admin, lead_id).await;
+    assert_eq!(clock["elapsedBusinessSeconds"], 30, "time counted stays");
+    let tomorrow = (now + Duration::days(1))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    assert_eq!(
+        instant(&clock["dueAt"]),
+        tomorrow + Duration::seconds(70),
+        "the remaining 70 s count from when the new hours open"
+    );
+    let said = clock["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["detail"].as_str())
+        .any(|d| d.contains("REASSIGNED (calendar changed"));
+    assert!(said, "the history says why: {}", clock["history"]);
+}

@@ -207,9 +207,16 @@ impl LeadEventEntry {
                 "Recycled to marketing{}: {reason_code}",
                 if automatic { " automatically" } else { "" }
             ),
-            LeadEvent::Sla(t) => {
-                format!("SLA {} clock: {}", t.clock.as_str(), t.transition.as_str())
-            }
+            LeadEvent::Sla(t) => match &t.cause {
+                Some(cause) => format!(
+                    "SLA {} clock: {} ({cause}: now {} s, due {})",
+                    t.clock.as_str(),
+                    t.transition.as_str(),
+                    t.target_seconds,
+                    t.due_at.map_or_else(|| "-".to_owned(), |d| d.to_rfc3339())
+                ),
+                None => format!("SLA {} clock: {}", t.clock.as_str(), t.transition.as_str()),
+            },
         }))
     }
 }
