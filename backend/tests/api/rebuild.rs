@@ -306,7 +306,10 @@ async fn rebuilding_the_lead_rows_and_clocks_from_the_log_gives_the_same_rows() 
         .iter()
         .filter(|c| c.policy_id == demo_acceptance.id && c.state == "RUNNING")
         .collect();
-    assert!(!running.is_empty(), "no demo acceptance clock still running");
+    assert!(
+        !running.is_empty(),
+        "no demo acceptance clock still running"
+    );
     assert!(
         running
             .iter()
