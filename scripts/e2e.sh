@@ -4,7 +4,8 @@
 #   - a built frontend in frontend/dist (scripts/build-frontend.sh),
 #   - e2e/node_modules and /usr/bin/chromium (scripts/install-deps.sh).
 # It starts `handoff serve` on a free loopback port with a fresh SQLite database, waits for
-# /healthz, runs the journeys, and always stops the server.
+# /healthz, runs the journeys, then the live-subscription test with the real npm `graphql-ws`
+# client (e2e/live), and always stops the server.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +18,11 @@ BIN="${HANDOFF_BIN:-$ROOT/target/debug/handoff}"
 [[ -x "$BIN" ]] || die "no server binary at $BIN (cargo build -p handoff, or set HANDOFF_BIN)"
 [[ -f frontend/dist/index.html ]] || die "frontend/dist is empty: run scripts/build-frontend.sh"
 [[ -d e2e/node_modules/playwright-core ]] || die "e2e/node_modules missing: run scripts/install-deps.sh"
+if [[ ! -d e2e/node_modules/graphql-ws || ! -d e2e/node_modules/ws ]]; then
+    # A machine set up before the live test's dev dependencies were added.
+    log "npm: e2e dependencies from e2e/package-lock.json (graphql-ws, ws)"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix e2e --no-audit --no-fund >&2
+fi
 [[ -x "${HANDOFF_CHROMIUM:-/usr/bin/chromium}" ]] || die "chromium missing: run scripts/install-deps.sh"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/handoff-e2e.XXXXXX")"
@@ -75,3 +81,22 @@ HANDOFF_E2E_URL="$base_url" \
     HANDOFF_E2E_EMAIL="$admin_email" \
     HANDOFF_E2E_PASSWORD="$admin_password" \
     node --test --test-concurrency=1 e2e/journeys/*.test.mjs
+
+log "running the live subscription test (npm graphql-ws client)"
+admin_token="$(node -e '
+const [url, email, password] = process.argv.slice(1);
+fetch(url + "/graphql", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({
+    query: "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+    variables: { e: email, p: password },
+  }),
+}).then((r) => r.json()).then((body) => {
+  if (!body.data?.login?.token) { console.error(JSON.stringify(body)); process.exit(1); }
+  console.log(body.data.login.token);
+}, (error) => { console.error(error); process.exit(1); });
+' "$base_url" "$admin_email" "$admin_password")" || die "cannot log in as $admin_email for the live test"
+HANDOFF_E2E_URL="$base_url" \
+    HANDOFF_E2E_TOKEN="$admin_token" \
+    node --test --test-concurrency=1 e2e/live/*.test.mjs

@@ -55,6 +55,10 @@ impl Application {
         }
         // Recycles leads whose follow-up cadence ran out without a connect, every minute.
         crate::handoff::cadence::spawn_sweeper(state.clone());
+        // Turns committed `lead_events` into live events for the subscriptions.
+        crate::events::feed::spawn(state.db.clone(), state.events.clone())
+            .await
+            .context("cannot start the live feed")?;
         let schema = build_schema(state.clone());
         let server = run(listener, state.clone(), schema)?;
         tracing::info!(%address, "Handoff is listening on http://{address}");

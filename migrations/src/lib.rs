@@ -11,6 +11,7 @@ mod m20261124_000002_create_config_tables;
 mod m20261124_000003_create_lead_tables;
 mod m20261124_000004_create_notification_tables;
 mod m20261124_000005_seed_defaults;
+mod m20261130_000001_live_feed_notify;
 
 /// Runs the Handoff migrations, in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_lead_tables::Migration),
             Box::new(m20261124_000004_create_notification_tables::Migration),
             Box::new(m20261124_000005_seed_defaults::Migration),
+            Box::new(m20261130_000001_live_feed_notify::Migration),
         ]
     }
 }

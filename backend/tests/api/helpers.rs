@@ -258,3 +258,28 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+/// A second server process on the database of `first` (as a second `handoff serve` would be),
+/// with its own event bus and live feed. It never removes the database: `first` does.
+pub struct SecondApp {
+    pub port: u16,
+    pub state: AppState,
+}
+
+/// Starts a [`SecondApp`] on `first`'s database.
+pub async fn spawn_second_app(first: &TestApp) -> SecondApp {
+    let mut settings = Settings::with_database_url(first.state.settings.database.url.clone());
+    settings.bind = "127.0.0.1:0".to_owned();
+    settings.static_dir = std::env::temp_dir().join("handoff-tests-no-frontend");
+    settings.admin = AdminSettings {
+        email: Some(ADMIN_EMAIL.to_owned()),
+        password: Some(ADMIN_PASSWORD.to_owned()),
+    };
+    let app = Application::build_with_clock(settings, first.clock.clone())
+        .await
+        .expect("the second application builds");
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    SecondApp { port, state }
+}

@@ -14,10 +14,15 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::helpers::{TestApp, spawn_app};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 async fn open(app: &TestApp) -> Socket {
-    let mut request = format!("ws://127.0.0.1:{}/graphql", app.port)
+    open_port(app.port).await
+}
+
+/// A graphql-transport-ws connection to the server on `port`.
+pub async fn open_port(port: u16) -> Socket {
+    let mut request = format!("ws://127.0.0.1:{port}/graphql")
         .into_client_request()
         .unwrap();
     request.headers_mut().insert(
@@ -33,7 +38,7 @@ async fn open(app: &TestApp) -> Socket {
     socket
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::text(message.to_string()))
         .await
@@ -41,7 +46,7 @@ async fn send(socket: &mut Socket, message: Value) {
 }
 
 /// The next protocol message, or `None` when the server closed the connection.
-async fn next(socket: &mut Socket) -> Option<Value> {
+pub async fn next(socket: &mut Socket) -> Option<Value> {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await

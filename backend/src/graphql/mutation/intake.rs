@@ -1,31 +1,21 @@
 //! Intake: `ingestLeads`, `recordEngagement`, and the red-flag domain lists.
 //!
 //! Roles: ADMIN, MARKETING_OPS and INTEGRATION send leads and engagement; ADMIN and
-//! MARKETING_OPS edit the domain lists. Changed leads are published on `leadChanged` after
-//! the transaction commits.
+//! MARKETING_OPS edit the domain lists. Changed leads reach `leadChanged` through the live
+//! feed, which reads the committed event log (`crate::events::feed`).
 
 use async_graphql::{Context, Object};
 
 use crate::auth::{self, Permission};
-use crate::events::{LeadNotice, LiveEvent};
 use crate::graphql::state;
 use crate::graphql::types::Lead;
 use crate::graphql::types::intake::{
     DomainList, DomainListInput, EngagementInput, IngestResult, LeadInput,
 };
 use crate::handoff::{dedupe, intake};
-use crate::state::AppState;
 
 #[derive(Default)]
 pub struct IntakeMutation;
-
-fn publish(state: &AppState, lead: &crate::entities::leads::Model) {
-    state.events.publish(LiveEvent::LeadChanged(LeadNotice {
-        lead_id: lead.id,
-        owner_id: lead.owner_id,
-        team_id: lead.team_id,
-    }));
-}
 
 #[Object]
 impl IntakeMutation {
@@ -45,9 +35,6 @@ impl IntakeMutation {
         let state = state(ctx)?;
         let items = leads.into_iter().map(Into::into).collect();
         let outcome = intake::ingest(&state.db, state.clock.now(), actor, items).await?;
-        for lead in &outcome.leads {
-            publish(state, lead);
-        }
         Ok(outcome.into())
     }
 
@@ -62,7 +49,6 @@ impl IntakeMutation {
         let state = state(ctx)?;
         let input = intake::NewEngagement::try_from(input)?;
         let lead = intake::record_engagement(&state.db, state.clock.now(), actor, input).await?;
-        publish(state, &lead);
         Ok(Lead(lead))
     }
 

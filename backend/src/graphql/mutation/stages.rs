@@ -2,14 +2,13 @@
 //!
 //! Roles: REP, MANAGER and ADMIN work leads (MARKETING_OPS and INTEGRATION: FORBIDDEN); which
 //! leads is decided in `auth::permissions` (reps their own, managers their teams', admins all).
-//! Each mutation publishes `leadChanged` after it commits.
+//! Each change reaches `leadChanged` through the live feed once it commits.
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use crate::auth::{self, Permission};
 use crate::error::ApiError;
-use crate::events::LiveEvent;
 use crate::graphql::types::Lead;
 use crate::graphql::types::enums::TouchChannel;
 use crate::graphql::types::stages::BantInput;
@@ -21,11 +20,8 @@ use crate::state::AppState;
 #[derive(Default)]
 pub struct StagesMutation;
 
-/// Publishes the change and returns the lead.
-fn changed(state: &AppState, changed: Changed) -> Lead {
-    state
-        .events
-        .publish(LiveEvent::LeadChanged(changed.notice()));
+/// The lead as the change left it (the live feed publishes it from the committed log).
+fn changed(_state: &AppState, changed: Changed) -> Lead {
     Lead(changed.lead)
 }
 

@@ -1,78 +1,145 @@
-//! Live SLA events and lead changes, fed by the in-process [`crate::events::EventBus`].
+//! Live SLA events and lead changes, fed by the [`crate::events::EventBus`], which the live
+//! feed fills from the committed event log.
+//!
+//! Who sees what: the caller's lead scope (a manager: the teams they run or belong to and their
+//! reps' leads; admins and marketing ops: all), and reps only their own leads
+//! ([`may_watch`]). The scope is read once when the subscription starts.
+//!
+//! A subscriber that falls behind the bounded channel does not slow anyone down: it loses the
+//! oldest events and receives, in their place, one error item with `extensions.code` `LAGGED`
+//! and `extensions.dropped` (how many), then goes on with new events. The count covers every
+//! event it missed, also those its filters would have dropped.
+
+use std::sync::Arc;
 
 use async_graphql::futures_util::{Stream, StreamExt as _, stream};
-use async_graphql::{Context, ID, Subscription};
+use async_graphql::{Context, ErrorExtensions as _, ID, Subscription};
 use handoff_shared::domain::Role;
 use sea_orm::EntityTrait as _;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::auth::permissions::may_watch;
+use crate::auth::permissions::{LeadScope, may_watch};
 use crate::auth::{self, Permission, Principal};
-use crate::entities::{leads, sla_clocks};
+use crate::entities::leads;
 use crate::error::ApiError;
-use crate::events::{LiveEvent, SlaNotice};
+use crate::events::LiveEvent;
 use crate::graphql::types::{Lead, SlaClock, SlaEvent};
 use crate::graphql::{parse_id, state};
+use crate::handoff::leads::scope_of;
 use crate::state::AppState;
+
+/// `extensions.code` of the notice a lagging subscriber receives.
+pub const LAGGED: &str = "LAGGED";
 
 #[derive(Default)]
 pub struct LiveSubscription;
 
 #[Subscription]
 impl LiveSubscription {
-    /// SLA clock transitions (started, at risk, breached, met, …) as they happen. Reps receive
-    /// only events of their own leads.
+    /// SLA clock transitions (started, at risk, breached, met, …) as they are committed;
+    /// thresholds recorded from backfilled history never appear. Reps receive only events of
+    /// their own leads, managers those of their teams. A subscriber that fell behind receives
+    /// an error with `extensions.code` LAGGED and `extensions.dropped`, then continues.
     async fn sla_events(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only leads owned by this user.")] owner_id: Option<ID>,
         #[graphql(desc = "Only leads of this team.")] team_id: Option<ID>,
-    ) -> async_graphql::Result<impl Stream<Item = SlaEvent> + use<>> {
-        let (principal, state, filter) = prepare(ctx, owner_id.as_ref(), team_id.as_ref())?;
-        Ok(events(state.events.subscribe()).filter_map(move |event| {
-            let (principal, state, filter) = (principal.clone(), state.clone(), filter);
-            async move {
-                let LiveEvent::Sla(notice) = event else {
-                    return None;
+    ) -> async_graphql::Result<impl Stream<Item = Result<SlaEvent, async_graphql::Error>> + use<>>
+    {
+        let watcher = Arc::new(Watcher::prepare(ctx, owner_id.as_ref(), team_id.as_ref()).await?);
+        Ok(
+            events(watcher.state.events.subscribe()).filter_map(move |item| {
+                let answer = match item {
+                    Err(dropped) => Some(Err(lagged(dropped))),
+                    Ok(LiveEvent::Sla(notice)) if watcher.sees(notice.owner_id, notice.team_id) => {
+                        Some(Ok(SlaEvent {
+                            kind: notice.kind.into(),
+                            clock: SlaClock((*notice.clock).clone()),
+                            lead: Lead((*notice.lead).clone()),
+                            occurred_at: notice.occurred_at,
+                        }))
+                    }
+                    Ok(_) => None,
                 };
-                if !filter.matches(notice.owner_id, notice.team_id)
-                    || !may_watch(&principal, notice.owner_id)
-                {
-                    return None;
-                }
-                load_sla_event(&state, notice).await
-            }
-        }))
+                async move { answer }
+            }),
+        )
     }
 
-    /// Leads as they change (created, routed, stage moves, reassignment). Reps receive only
-    /// their own leads.
+    /// Leads as their changes are committed (created, routed, stage moves, reassignment, SLA
+    /// transitions): the lead as it is then, once per lead per batch of changes. Reps receive
+    /// only their own leads, managers those of their teams. A subscriber that fell behind
+    /// receives an error with `extensions.code` LAGGED and `extensions.dropped`, then continues.
     async fn lead_changed(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only leads owned by this user.")] owner_id: Option<ID>,
         #[graphql(desc = "Only leads of this team.")] team_id: Option<ID>,
-    ) -> async_graphql::Result<impl Stream<Item = Lead> + use<>> {
-        let (principal, state, filter) = prepare(ctx, owner_id.as_ref(), team_id.as_ref())?;
-        Ok(events(state.events.subscribe()).filter_map(move |event| {
-            let (principal, state, filter) = (principal.clone(), state.clone(), filter);
-            async move {
-                let LiveEvent::LeadChanged(notice) = event else {
-                    return None;
-                };
-                if !filter.matches(notice.owner_id, notice.team_id)
-                    || !may_watch(&principal, notice.owner_id)
-                {
-                    return None;
+    ) -> async_graphql::Result<impl Stream<Item = Result<Lead, async_graphql::Error>> + use<>> {
+        let watcher = Arc::new(Watcher::prepare(ctx, owner_id.as_ref(), team_id.as_ref()).await?);
+        Ok(
+            events(watcher.state.events.subscribe()).filter_map(move |item| {
+                let watcher = watcher.clone();
+                async move {
+                    match item {
+                        Err(dropped) => Some(Err(lagged(dropped))),
+                        Ok(LiveEvent::Lead(lead)) if watcher.sees(lead.owner_id, lead.team_id) => {
+                            Some(Ok(Lead((*lead).clone())))
+                        }
+                        // Published by id only: the row is loaded here, per subscriber.
+                        Ok(LiveEvent::LeadChanged(notice))
+                            if watcher.sees(notice.owner_id, notice.team_id) =>
+                        {
+                            load_lead(&watcher.state, notice.lead_id).await.map(Ok)
+                        }
+                        Ok(_) => None,
+                    }
                 }
-                load_or_log(
-                    leads::Entity::find_by_id(notice.lead_id)
-                        .one(&state.db)
-                        .await,
-                )
-                .map(Lead)
-            }
-        }))
+            }),
+        )
+    }
+}
+
+/// One subscriber: who they are, what they may see, what they asked for.
+#[derive(Clone)]
+struct Watcher {
+    principal: Principal,
+    scope: LeadScope,
+    state: AppState,
+    filter: Filter,
+}
+
+impl Watcher {
+    async fn prepare(
+        ctx: &Context<'_>,
+        owner_id: Option<&ID>,
+        team_id: Option<&ID>,
+    ) -> Result<Self, ApiError> {
+        let principal = auth::authorize(ctx, Permission::WatchLiveEvents)?.clone();
+        let state = state(ctx)?.clone();
+        let filter = Filter {
+            owner_id: owner_id.map(|id| parse_id(id, "ownerId")).transpose()?,
+            team_id: team_id.map(|id| parse_id(id, "teamId")).transpose()?,
+        };
+        // Asking for someone else's leads is refused outright rather than answered with silence.
+        if principal.role == Role::Rep && filter.owner_id.is_some_and(|id| id != principal.user_id)
+        {
+            return Err(ApiError::Forbidden);
+        }
+        let scope = scope_of(&state.db, &principal).await?;
+        Ok(Self {
+            principal,
+            scope,
+            state,
+            filter,
+        })
+    }
+
+    fn sees(&self, owner_id: Option<i64>, team_id: Option<i64>) -> bool {
+        self.filter.matches(owner_id, team_id)
+            && may_watch(&self.principal, owner_id)
+            && self.scope.contains(owner_id, team_id)
     }
 }
 
@@ -90,63 +157,42 @@ impl Filter {
     }
 }
 
-fn prepare(
-    ctx: &Context<'_>,
-    owner_id: Option<&ID>,
-    team_id: Option<&ID>,
-) -> Result<(Principal, AppState, Filter), ApiError> {
-    let principal = auth::authorize(ctx, Permission::WatchLiveEvents)?.clone();
-    let state = state(ctx)?.clone();
-    let filter = Filter {
-        owner_id: owner_id.map(|id| parse_id(id, "ownerId")).transpose()?,
-        team_id: team_id.map(|id| parse_id(id, "teamId")).transpose()?,
-    };
-    // Asking for someone else's leads is refused outright rather than answered with silence.
-    if principal.role == Role::Rep && filter.owner_id.is_some_and(|id| id != principal.user_id) {
-        return Err(ApiError::Forbidden);
-    }
-    Ok((principal, state, filter))
-}
-
-/// The bus as a stream; a subscriber that falls behind skips what it missed.
-fn events(receiver: broadcast::Receiver<LiveEvent>) -> impl Stream<Item = LiveEvent> + use<> {
+/// The bus as a stream: an event, or how many events this subscriber lost by falling behind.
+fn events(
+    receiver: broadcast::Receiver<LiveEvent>,
+) -> impl Stream<Item = Result<LiveEvent, u64>> + use<> {
     stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) => return Some((event, receiver)),
-                Err(RecvError::Lagged(skipped)) => {
-                    tracing::warn!(skipped, "a live-event subscriber fell behind");
-                }
-                Err(RecvError::Closed) => return None,
+        match receiver.recv().await {
+            Ok(event) => Some((Ok(event), receiver)),
+            Err(RecvError::Lagged(dropped)) => {
+                tracing::warn!(dropped, "a live-event subscriber fell behind");
+                Some((Err(dropped), receiver))
             }
+            Err(RecvError::Closed) => None,
         }
     })
 }
 
-async fn load_sla_event(state: &AppState, notice: SlaNotice) -> Option<SlaEvent> {
-    let clock = load_or_log(
-        sla_clocks::Entity::find_by_id(notice.clock_id)
-            .one(&state.db)
-            .await,
-    )?;
-    let lead = load_or_log(
-        leads::Entity::find_by_id(notice.lead_id)
-            .one(&state.db)
-            .await,
-    )?;
-    Some(SlaEvent {
-        kind: notice.kind.into(),
-        clock: SlaClock(clock),
-        lead: Lead(lead),
-        occurred_at: notice.occurred_at,
+/// The notice in place of the events a subscriber lost.
+fn lagged(dropped: u64) -> async_graphql::Error {
+    async_graphql::Error::new(format!(
+        "this subscription fell behind and {dropped} live events were dropped; \
+         query the current state to catch up"
+    ))
+    .extend_with(|_, extensions| {
+        extensions.set("code", LAGGED);
+        extensions.set("dropped", dropped);
     })
 }
 
-/// A row for a live event; a failed lookup drops the event (the client still has the
+/// A lead for an id-only notice; a failed lookup drops the event (the client still has the
 /// current state on its next query) but is logged.
-fn load_or_log<T>(result: Result<Option<T>, sea_orm::DbErr>) -> Option<T> {
-    result.unwrap_or_else(|error| {
-        tracing::error!(error = %error, "loading a live event's row failed");
-        None
-    })
+async fn load_lead(state: &AppState, id: i64) -> Option<Lead> {
+    match leads::Entity::find_by_id(id).one(&state.db).await {
+        Ok(lead) => lead.map(Lead),
+        Err(error) => {
+            tracing::error!(error = %error, "loading a live event's lead failed");
+            None
+        }
+    }
 }
