@@ -28,7 +28,7 @@ use sea_orm::{
 
 use crate::entities::{lead_events, lead_types, leads, org_settings};
 use crate::error::ApiError;
-use crate::events::{LeadNotice, LiveEvent};
+use crate::events::LeadNotice;
 use crate::handoff::stages;
 use crate::handoff::store::{LeadRecord, Recorded};
 use crate::state::AppState;
@@ -434,9 +434,13 @@ pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             interval.tick().await;
             match recycle_exhausted_leads(&state.db, state.clock.now()).await {
+                // Subscribers hear of the recycled leads from the live feed (their new events).
                 Ok(notices) => {
-                    for notice in notices {
-                        state.events.publish(LiveEvent::LeadChanged(notice));
+                    if !notices.is_empty() {
+                        tracing::info!(
+                            recycled = notices.len(),
+                            "cadences ran out: leads recycled"
+                        );
                     }
                 }
                 Err(error) => {

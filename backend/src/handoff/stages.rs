@@ -22,7 +22,6 @@ use crate::auth::permissions::{self, LeadParties};
 use crate::configuration_admin::Slug;
 use crate::entities::{leads, rejection_reasons, teams, users};
 use crate::error::ApiError;
-use crate::events::LeadNotice;
 use crate::handoff::cadence::{self, TouchOutcome};
 use crate::handoff::store::{LeadRecord, Recorded};
 
@@ -124,20 +123,10 @@ pub struct Touch {
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
-/// The lead after a change, and who to tell about it.
+/// The lead after a change (subscribers hear of it from the live feed).
 #[derive(Debug, Clone)]
 pub struct Changed {
     pub lead: leads::Model,
-}
-
-impl Changed {
-    pub fn notice(&self) -> LeadNotice {
-        LeadNotice {
-            lead_id: self.lead.id,
-            owner_id: self.lead.owner_id,
-            team_id: self.lead.team_id,
-        }
-    }
 }
 
 /// Moves a lead to the next stage.
