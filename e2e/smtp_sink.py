@@ -4,7 +4,8 @@
 Usage: smtp_sink.py PORT OUTFILE   (PORT 0 picks a free port)
 
 Accepts every message and appends it to OUTFILE as one JSON line
-{mail_from, rcpt_tos, message_id, subject, data}, flushed at once. Prints "READY <port>" on
+{mail_from, rcpt_tos, message_id, subject, data, body} (data: the raw message; body: its
+decoded text), flushed at once. Prints "READY <port>" on
 stdout when it accepts connections, and exits when stdin closes (so it never outlives the
 test that started it) or on SIGTERM.
 """
@@ -44,12 +45,21 @@ class Sink:
                 "message_id": str(message.get("Message-ID", "")).strip(),
                 "subject": str(message.get("Subject", "")),
                 "data": raw.decode("utf-8", errors="replace"),
+                "body": text_of(message),
             }
         )
         with self.lock:
             self.out.write(line + "\n")
             self.out.flush()
         return "250 Message accepted for delivery"
+
+
+def text_of(message):
+    part = message.get_body(preferencelist=("plain", "html"))
+    try:
+        return part.get_content() if part is not None else ""
+    except (LookupError, UnicodeError):
+        return ""
 
 
 def free_port():

@@ -357,9 +357,7 @@ pub async fn deliver(
 ) -> Outcome {
     match notification.channel.as_str() {
         WEBHOOK => deliver_webhook(db, &sender.http, notification).await,
-        SLACK | TEAMS => {
-            post_json(&sender.http, &notification.target, None, notification).await
-        }
+        SLACK | TEAMS => post_json(&sender.http, &notification.target, None, notification).await,
         EMAIL => deliver_email(&sender.mail, notification).await,
         other => Outcome::permanent(format!("channel {other:?} has no sender")),
     }
@@ -459,7 +457,10 @@ async fn post_json(
 /// Sends an e-mail row: To its target, From `HANDOFF_MAIL_FROM`, with a `Message-ID` derived
 /// from its key. A permanent SMTP refusal (5xx) dead-letters it at once; anything else is
 /// retried.
-async fn deliver_email(mail: &Result<Mailer, String>, notification: &notifications::Model) -> Outcome {
+async fn deliver_email(
+    mail: &Result<Mailer, String>,
+    notification: &notifications::Model,
+) -> Outcome {
     let mailer = match mail {
         Ok(mailer) => mailer,
         Err(reason) => return Outcome::transient(reason.clone()),
@@ -494,9 +495,7 @@ async fn deliver_email(mail: &Result<Mailer, String>, notification: &notificatio
             permanent: false,
         },
         Err(error) => {
-            let status_code = error
-                .status()
-                .map(|code| i32::from(u16::from(code)));
+            let status_code = error.status().map(|code| i32::from(u16::from(code)));
             let mut text = format!("SMTP: {error}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {

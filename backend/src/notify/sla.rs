@@ -62,7 +62,15 @@ pub async fn on_transitions(
         .await?
         .map(|row| row.app_base_url)
         .unwrap_or_else(|| format!("http://{}", crate::configuration::DEFAULT_BIND));
-    enqueue_for_transitions(conn, now, record.id, &record.state, transitions, &public_url).await
+    enqueue_for_transitions(
+        conn,
+        now,
+        record.id,
+        &record.state,
+        transitions,
+        &public_url,
+    )
+    .await
 }
 
 /// Enqueues one outbox row per (clock, threshold, recipient, channel) for the notifying
@@ -104,7 +112,9 @@ pub async fn enqueue_for_transitions(
             Some(id) => people.user(conn, id).await?,
             None => None,
         };
-        let manager = people.manager_of(conn, owner.as_ref(), lead.team_id).await?;
+        let manager = people
+            .manager_of(conn, owner.as_ref(), lead.team_id)
+            .await?;
         let recipients = recipients(threshold, escalate, owner.as_ref(), manager.as_ref());
         let event = threshold.event();
         let facts = Facts {
@@ -190,18 +200,16 @@ pub async fn enqueue_for_transitions(
         if let Some(team_id) = team_id {
             shared.extend(channels(conn, "team", Some(team_id)).await?);
         }
-        let shared_row = |channel: &str, key: String, target: &str, body: String| {
-            NewNotification {
-                idempotency_key: key,
-                lead_id: Some(lead_id),
-                clock_id: Some(t.clock_id),
-                event: event.to_owned(),
-                recipient_user_id: None,
-                channel: channel.to_owned(),
-                target: target.to_owned(),
-                subject: facts.subject(),
-                body,
-            }
+        let shared_row = |channel: &str, key: String, target: &str, body: String| NewNotification {
+            idempotency_key: key,
+            lead_id: Some(lead_id),
+            clock_id: Some(t.clock_id),
+            event: event.to_owned(),
+            recipient_user_id: None,
+            channel: channel.to_owned(),
+            target: target.to_owned(),
+            subject: facts.subject(),
+            body,
         };
         for channel in shared {
             if !wants(&channel, event, t.transition) {
@@ -554,7 +562,8 @@ impl Facts<'_> {
     /// The generic JSON body of integrators' webhooks (signed by the sender).
     fn json(&self, recipients: &[(users::Model, Role)]) -> Value {
         let profile = &self.lead.profile;
-        let person = |u: &users::Model| json!({ "id": u.id.to_string(), "email": u.email, "name": u.name });
+        let person =
+            |u: &users::Model| json!({ "id": u.id.to_string(), "email": u.email, "name": u.name });
         json!({
             "event": self.threshold.event(),
             "transition": self.t.transition.as_str(),
@@ -692,16 +701,34 @@ mod tests {
         let (rep, boss) = (user(1), user(2));
         let (o, m) = (Some(&rep), Some(&boss));
         use Role::{Manager, Owner};
-        assert_eq!(ids(&recipients(Threshold::Early(50), true, o, m)), [(1, Owner)]);
+        assert_eq!(
+            ids(&recipients(Threshold::Early(50), true, o, m)),
+            [(1, Owner)]
+        );
         assert_eq!(
             ids(&recipients(Threshold::Late(80), true, o, m)),
             [(1, Owner), (2, Manager)]
         );
-        assert_eq!(ids(&recipients(Threshold::Late(80), false, o, m)), [(1, Owner)]);
-        assert_eq!(ids(&recipients(Threshold::Breach, true, o, m)), [(2, Manager)]);
-        assert_eq!(ids(&recipients(Threshold::Breach, false, o, m)), [(1, Owner)]);
-        assert_eq!(ids(&recipients(Threshold::Breach, true, o, None)), [(1, Owner)]);
-        assert_eq!(ids(&recipients(Threshold::Early(50), true, None, m)), [(2, Manager)]);
+        assert_eq!(
+            ids(&recipients(Threshold::Late(80), false, o, m)),
+            [(1, Owner)]
+        );
+        assert_eq!(
+            ids(&recipients(Threshold::Breach, true, o, m)),
+            [(2, Manager)]
+        );
+        assert_eq!(
+            ids(&recipients(Threshold::Breach, false, o, m)),
+            [(1, Owner)]
+        );
+        assert_eq!(
+            ids(&recipients(Threshold::Breach, true, o, None)),
+            [(1, Owner)]
+        );
+        assert_eq!(
+            ids(&recipients(Threshold::Early(50), true, None, m)),
+            [(2, Manager)]
+        );
         assert!(recipients(Threshold::Breach, true, None, None).is_empty());
     }
 }

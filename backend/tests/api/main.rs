@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod import;
 mod intake;
+mod notifications_sla;
 mod outbound;
 mod permissions;
 mod rebuild;
