@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the frontend build and the browser tests need (see shared TOOLCHAIN.md):
 # Debian's wasm-capable rustc + Chromium, trunk, wasm-bindgen-cli, npm's binaryen@132 and
-# playwright-core. Idempotent: each step is skipped when the right version is already present.
+# playwright-core, and Python's aiosmtpd (the tests' SMTP server). Idempotent: each step is
+# skipped when the right version is already present.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,6 +97,24 @@ if [[ -f e2e/package.json ]]; then
             npm install --prefix e2e --no-audit --no-fund
         fi
     fi
+fi
+
+# --- Python: aiosmtpd, the SMTP sink of the notification tests (e2e/smtp_sink.py) ---------------
+# A venv in .tools/python; scripts/test.sh points HANDOFF_TEST_PYTHON at it.
+AIOSMTPD_VERSION="1.4.6"
+TEST_VENV="$ROOT/.tools/python"
+if "$TEST_VENV/bin/python" -c "import sys, aiosmtpd; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+    log "aiosmtpd $AIOSMTPD_VERSION present in .tools/python"
+else
+    if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+        log "apt: installing python3 python3-venv"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv
+    fi
+    log "pip: aiosmtpd $AIOSMTPD_VERSION into .tools/python"
+    rm -rf "$TEST_VENV"
+    python3 -m venv "$TEST_VENV"
+    "$TEST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
 fi
 
 log "done: $(trunk --version), $(wasm-bindgen --version), wasm-opt $("$TOOLS_NODE/node_modules/.bin/wasm-opt" --version | awk '{print $3}'), $(/usr/bin/rustc --version | cut -d' ' -f1-2)"

@@ -13,6 +13,9 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "Installing what is missing"
 bash scripts/install-deps.sh
 
+# The Python with aiosmtpd (installed above) that starts the tests' SMTP sink.
+export HANDOFF_TEST_PYTHON=${HANDOFF_TEST_PYTHON:-$root/.tools/python/bin/python}
+
 export HANDOFF_TEST_PG_URL=${HANDOFF_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}
 pg_hostport=${HANDOFF_TEST_PG_URL#*://}; pg_hostport=${pg_hostport#*@}; pg_hostport=${pg_hostport%%/*}
 pg_host=${pg_hostport%%:*}; pg_port=${pg_hostport##*:}; [ "$pg_port" = "$pg_host" ] && pg_port=5432

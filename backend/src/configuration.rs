@@ -20,6 +20,11 @@ pub struct Settings {
     /// The first admin, created on a database without users.
     pub admin: AdminSettings,
     pub mail: MailSettings,
+    /// `HANDOFF_PUBLIC_URL`: where people reach the app, without a trailing slash; links in
+    /// notifications point there. Default `http://<bind>`. The server writes it to
+    /// `org_settings.app_base_url` at start, which is where the SLA hook (running inside a
+    /// transaction, without settings) reads it from.
+    pub public_url: String,
     /// Seed the demo organisation into an empty database.
     pub demo: bool,
     /// How many demo leads `demo` seeds.
@@ -95,6 +100,7 @@ impl Settings {
                 smtp_url: None,
                 from: DEFAULT_MAIL_FROM.to_owned(),
             },
+            public_url: format!("http://{DEFAULT_BIND}"),
             demo: false,
             demo_leads: crate::demo::DEMO_LEADS,
             log_json: false,
@@ -121,6 +127,17 @@ impl Settings {
             smtp_url: env_var("SMTP_URL"),
             from: env_var("HANDOFF_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
         };
+        settings.public_url = env_var("HANDOFF_PUBLIC_URL")
+            .map(|url| url.trim().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{}", args.bind));
+        if !(settings.public_url.starts_with("http://")
+            || settings.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError {
+                name: "HANDOFF_PUBLIC_URL",
+                message: format!("expected an http(s) URL, got {:?}", settings.public_url),
+            });
+        }
         Ok(settings)
     }
 }

@@ -2,8 +2,9 @@
 //! transaction as the change that caused it, and a background sender delivers it, retrying
 //! with backoff and recording every attempt in `notification_attempts` (the delivery log).
 //!
-//! Today the sender delivers outbound webhooks; e-mail and chat channels plug into
-//! [`outbox::deliver`] the same way.
+//! The sender delivers signed webhooks, Slack- and Teams-style incoming webhooks and e-mail
+//! (SMTP); [`sla`] decides who hears about an SLA threshold and writes those rows.
 
 pub mod log;
 pub mod outbox;
+pub mod sla;

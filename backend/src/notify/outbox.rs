@@ -4,7 +4,12 @@
 //! the future (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent senders never claim the
 //! same row), delivered outside any transaction, then marked sent, retried with exponential
 //! backoff, or dead after [`MAX_ATTEMPTS`]. A sender that dies mid-delivery leaves the row to
-//! be retried when the lease runs out; receivers deduplicate by `X-Handoff-Delivery`.
+//! be retried when the lease runs out; receivers deduplicate by `X-Handoff-Delivery` (webhooks)
+//! or by `Message-ID` (e-mail), both derived from the idempotency key.
+//!
+//! Channels: `webhook` (signed JSON: an outbound webhook, or a `notification_channels` row of
+//! kind `webhook`), `slack` and `teams` (incoming-webhook JSON POSTed to the row's target as
+//! is), `email` (plain text through SMTP to the row's target address).
 
 use std::time::Duration as StdDuration;
 
@@ -16,8 +21,14 @@ use sea_orm::{
     TransactionTrait as _,
 };
 
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
+
 use crate::clock::SharedClock;
-use crate::entities::{notification_attempts, notifications, outbound_webhooks};
+use crate::configuration::MailSettings;
+use crate::entities::{
+    notification_attempts, notification_channels, notifications, org_settings, outbound_webhooks,
+};
 use crate::error::ApiError;
 use crate::integrations::signature;
 use crate::state::AppState;
@@ -28,8 +39,14 @@ pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 /// Given up on after [`MAX_ATTEMPTS`] failures (or a permanent failure).
 pub const DEAD: &str = "dead";
-/// The channel of outbound webhooks.
+/// The channel of signed JSON webhooks (outbound webhooks and `webhook` notification channels).
 pub const WEBHOOK: &str = "webhook";
+/// E-mail through `SMTP_URL`; the target is the address.
+pub const EMAIL: &str = "email";
+/// A Slack-style incoming webhook; the target is its URL, the body `{"text": …}`.
+pub const SLACK: &str = "slack";
+/// A Teams-style incoming webhook; the target is its URL, the body a MessageCard.
+pub const TEAMS: &str = "teams";
 
 /// Failed attempts after which a notification is dead-lettered.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -39,14 +56,17 @@ pub const FIRST_RETRY: Duration = Duration::seconds(30);
 pub const MAX_RETRY: Duration = Duration::hours(1);
 /// How long a claimed row is left alone while it is being delivered.
 const LEASE: Duration = Duration::minutes(5);
-/// How often the sender looks for due rows.
-const POLL: StdDuration = StdDuration::from_secs(1);
+/// How often the sender looks for due rows: a notification leaves within this of its commit.
+/// The claim is one query on the `(status, next_attempt_at)` index, cheap when nothing is due.
+const POLL: StdDuration = StdDuration::from_millis(250);
 /// Rows claimed at once.
 const CLAIM_BATCH: u64 = 32;
 /// One HTTP delivery may take this long.
 const HTTP_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+/// One SMTP conversation may take this long.
+const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(15);
 /// Channels this sender delivers; rows of other channels wait for their own sender.
-const CHANNELS: &[&str] = &[WEBHOOK];
+const CHANNELS: &[&str] = &[WEBHOOK, EMAIL, SLACK, TEAMS];
 
 /// A message to enqueue.
 #[derive(Debug, Clone)]
@@ -58,12 +78,13 @@ pub struct NewNotification {
     /// e.g. `lead.recycled`.
     pub event: String,
     pub recipient_user_id: Option<i64>,
-    /// `webhook` (more channels come with e-mail and chat).
+    /// [`WEBHOOK`], [`EMAIL`], [`SLACK`] or [`TEAMS`].
     pub channel: String,
     /// Where it goes: the webhook URL, an e-mail address, …
     pub target: String,
     pub subject: String,
-    /// For webhooks, the exact JSON body that is signed and sent.
+    /// For webhooks and chat, the exact JSON body that is (signed and) sent; for e-mail, the
+    /// plain-text body.
     pub body: String,
 }
 
@@ -104,13 +125,49 @@ pub async fn enqueue(
 }
 
 /// The idempotency key of a webhook delivery: `<what>:<source id>:<webhook id>`. The sender
-/// reads the webhook id back from the last segment to find the URL and secret in force.
+/// reads the webhook id back from the last segment to find the URL and secret in force (see
+/// [`channel_key`] for notification channels).
 pub fn webhook_key(what: &str, source_id: i64, webhook_id: i64) -> String {
     format!("{what}:{source_id}:{webhook_id}")
 }
 
-fn webhook_id_of(key: &str) -> Option<i64> {
-    key.rsplit_once(':')?.1.parse().ok()
+/// The idempotency key of a delivery to a `notification_channels` row: `<what>:channel:<id>`.
+pub fn channel_key(what: &str, channel_id: i64) -> String {
+    format!("{what}:channel:{channel_id}")
+}
+
+/// Where a webhook row's URL and secret come from, read back from its key.
+#[derive(Debug, PartialEq, Eq)]
+enum SigningSource {
+    Outbound(i64),
+    Channel(i64),
+}
+
+fn signing_source(key: &str) -> Option<SigningSource> {
+    let (rest, id) = key.rsplit_once(':')?;
+    let id = id.parse().ok()?;
+    Some(if rest.ends_with(":channel") || rest == "channel" {
+        SigningSource::Channel(id)
+    } else {
+        SigningSource::Outbound(id)
+    })
+}
+
+/// The `Message-ID` of an e-mail row: the same for every attempt, so a receiver can collapse
+/// a re-delivery (after a crash between the server's acceptance and our commit).
+pub fn message_id(idempotency_key: &str, from_domain: &str) -> String {
+    let left: String = idempotency_key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    let left = left.trim_matches('.');
+    format!("<{left}@{from_domain}>")
 }
 
 /// Delay before the next attempt after `failures` failed attempts (1, 2, …).
@@ -121,26 +178,88 @@ pub fn backoff(failures: i32) -> Duration {
     (FIRST_RETRY * 2_i32.pow(doublings)).min(MAX_RETRY)
 }
 
-/// Starts the background sender on the current Tokio runtime.
+/// Starts the background sender on the current Tokio runtime. It first records the public URL
+/// in `org_settings.app_base_url`, where the notification links are read from.
 pub fn spawn_sender(state: AppState) {
     tokio::spawn(async move {
-        let http = match http_client() {
-            Ok(http) => http,
+        let sender = match Sender::new(&state.settings.mail) {
+            Ok(sender) => sender,
             Err(error) => {
                 tracing::error!(%error, "the notification sender cannot start");
                 return;
             }
         };
+        if let Err(error) = store_public_url(&state.db, &state.settings.public_url).await {
+            let parts = error.into_parts();
+            tracing::warn!(message = %parts.message, "cannot record the public URL");
+        }
         let mut ticks = tokio::time::interval(POLL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(error) = deliver_due(&state.db, &state.clock, &http).await {
+            if let Err(error) = deliver_due(&state.db, &state.clock, &sender).await {
                 let parts = error.into_parts();
                 tracing::warn!(message = %parts.message, "notification sender round failed");
             }
         }
     });
+}
+
+/// Writes the base of the links in notifications (`HANDOFF_PUBLIC_URL`) to the organisation's
+/// settings.
+pub async fn store_public_url(db: &DatabaseConnection, url: &str) -> Result<(), ApiError> {
+    org_settings::Entity::update_many()
+        .col_expr(
+            org_settings::Column::AppBaseUrl,
+            sea_orm::sea_query::Expr::value(url.trim_end_matches('/').to_owned()),
+        )
+        .filter(org_settings::Column::Id.eq(1))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// What delivers: the HTTP client and, when `SMTP_URL` is set and valid, the SMTP transport.
+#[derive(Clone)]
+pub struct Sender {
+    http: reqwest::Client,
+    /// The transport, or why there is none (written to the log of every e-mail row).
+    mail: Result<Mailer, String>,
+}
+
+impl Sender {
+    /// The sender of these mail settings. A bad `SMTP_URL` does not stop webhooks: e-mails
+    /// fail with the reason instead.
+    pub fn new(mail: &MailSettings) -> reqwest::Result<Self> {
+        Ok(Self {
+            http: http_client()?,
+            mail: Mailer::new(mail),
+        })
+    }
+}
+
+/// An SMTP transport with the sender's address.
+#[derive(Clone)]
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    fn new(settings: &MailSettings) -> Result<Self, String> {
+        let Some(url) = &settings.smtp_url else {
+            return Err("SMTP_URL is not set: e-mail delivery is switched off".to_owned());
+        };
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|error| format!("HANDOFF_MAIL_FROM {:?}: {error}", settings.from))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|error| format!("SMTP_URL is not a usable SMTP URL: {error}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        Ok(Self { transport, from })
+    }
 }
 
 /// The HTTP client of the sender.
@@ -156,12 +275,14 @@ pub fn http_client() -> reqwest::Result<reqwest::Client> {
 pub async fn deliver_due(
     db: &DatabaseConnection,
     clock: &SharedClock,
-    http: &reqwest::Client,
+    sender: &Sender,
 ) -> Result<usize, ApiError> {
     let claimed = claim(db, clock.now()).await?;
     let count = claimed.len();
     for notification in claimed {
-        let outcome = deliver(db, http, &notification).await;
+        let outcome = deliver(db, sender, &notification).await;
+        // Recorded at once, row by row: the window between the receiver's acceptance and the
+        // row being marked sent (where a crash means a second delivery) stays one statement.
         record(db, clock.now(), &notification, outcome).await?;
     }
     Ok(count)
@@ -217,17 +338,64 @@ impl Outcome {
             permanent: true,
         }
     }
+
+    fn transient(error: String) -> Self {
+        Self {
+            success: false,
+            status_code: None,
+            error: Some(error),
+            permanent: false,
+        }
+    }
 }
 
 /// One delivery attempt.
 pub async fn deliver(
     db: &DatabaseConnection,
-    http: &reqwest::Client,
+    sender: &Sender,
     notification: &notifications::Model,
 ) -> Outcome {
     match notification.channel.as_str() {
-        WEBHOOK => deliver_webhook(db, http, notification).await,
+        WEBHOOK => deliver_webhook(db, &sender.http, notification).await,
+        SLACK | TEAMS => post_json(&sender.http, &notification.target, None, notification).await,
+        EMAIL => deliver_email(&sender.mail, notification).await,
         other => Outcome::permanent(format!("channel {other:?} has no sender")),
+    }
+}
+
+/// The URL and secret of a webhook row, read when it is delivered (so a changed URL or
+/// secret, or a switched-off webhook, takes effect for what is still pending).
+async fn webhook_target(
+    db: &DatabaseConnection,
+    notification: &notifications::Model,
+) -> Result<(String, Option<String>), Outcome> {
+    let read_failed = |what: String, error: sea_orm::DbErr| {
+        Outcome::transient(format!("cannot read {what}: {error}"))
+    };
+    match signing_source(&notification.idempotency_key) {
+        None => Err(Outcome::permanent(
+            "the delivery key names no webhook".to_owned(),
+        )),
+        Some(SigningSource::Outbound(id)) => {
+            match outbound_webhooks::Entity::find_by_id(id).one(db).await {
+                Ok(Some(webhook)) if webhook.active => Ok((webhook.url, Some(webhook.secret))),
+                Ok(Some(_)) => Err(Outcome::permanent(format!("webhook {id} is inactive"))),
+                Ok(None) => Err(Outcome::permanent(format!("webhook {id} was deleted"))),
+                Err(error) => Err(read_failed(format!("webhook {id}"), error)),
+            }
+        }
+        Some(SigningSource::Channel(id)) => {
+            match notification_channels::Entity::find_by_id(id).one(db).await {
+                Ok(Some(channel)) if channel.active => Ok((channel.target, channel.secret)),
+                Ok(Some(_)) => Err(Outcome::permanent(format!(
+                    "notification channel {id} is inactive"
+                ))),
+                Ok(None) => Err(Outcome::permanent(format!(
+                    "notification channel {id} was deleted"
+                ))),
+                Err(error) => Err(read_failed(format!("notification channel {id}"), error)),
+            }
+        }
     }
 }
 
@@ -236,40 +404,29 @@ async fn deliver_webhook(
     http: &reqwest::Client,
     notification: &notifications::Model,
 ) -> Outcome {
-    let Some(webhook_id) = webhook_id_of(&notification.idempotency_key) else {
-        return Outcome::permanent("the delivery key names no webhook".to_owned());
-    };
-    let webhook = match outbound_webhooks::Entity::find_by_id(webhook_id)
-        .one(db)
-        .await
-    {
-        Ok(Some(webhook)) => webhook,
-        Ok(None) => return Outcome::permanent(format!("webhook {webhook_id} was deleted")),
-        Err(error) => {
-            return Outcome {
-                success: false,
-                status_code: None,
-                error: Some(format!("cannot read webhook {webhook_id}: {error}")),
-                permanent: false,
-            };
-        }
-    };
-    if !webhook.active {
-        return Outcome::permanent(format!("webhook {webhook_id} is inactive"));
+    match webhook_target(db, notification).await {
+        Ok((url, secret)) => post_json(http, &url, secret.as_deref(), notification).await,
+        Err(outcome) => outcome,
     }
+}
+
+/// POSTs the row's body as JSON, signed when there is a secret.
+async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    secret: Option<&str>,
+    notification: &notifications::Model,
+) -> Outcome {
     let body = notification.body.clone().into_bytes();
-    let sent = http
-        .post(&webhook.url)
+    let mut request = http
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(
-            signature::SIGNATURE_HEADER,
-            signature::sign(&webhook.secret, &body),
-        )
         .header("X-Handoff-Event", &notification.event)
-        .header("X-Handoff-Delivery", &notification.idempotency_key)
-        .body(body)
-        .send()
-        .await;
+        .header("X-Handoff-Delivery", &notification.idempotency_key);
+    if let Some(secret) = secret {
+        request = request.header(signature::SIGNATURE_HEADER, signature::sign(secret, &body));
+    }
+    let sent = request.body(body).send().await;
     match sent {
         Ok(response) if response.status().is_success() => Outcome {
             success: true,
@@ -294,6 +451,65 @@ async fn deliver_webhook(
             error: Some(describe(&error)),
             permanent: false,
         },
+    }
+}
+
+/// Sends an e-mail row: To its target, From `HANDOFF_MAIL_FROM`, with a `Message-ID` derived
+/// from its key. A permanent SMTP refusal (5xx) dead-letters it at once; anything else is
+/// retried.
+async fn deliver_email(
+    mail: &Result<Mailer, String>,
+    notification: &notifications::Model,
+) -> Outcome {
+    let mailer = match mail {
+        Ok(mailer) => mailer,
+        Err(reason) => return Outcome::transient(reason.clone()),
+    };
+    let to: Mailbox = match notification.target.parse() {
+        Ok(to) => to,
+        Err(error) => {
+            return Outcome::permanent(format!(
+                "{:?} is not an e-mail address: {error}",
+                notification.target
+            ));
+        }
+    };
+    let domain = mailer.from.email.domain().to_owned();
+    let message = lettre::Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(notification.subject.clone())
+        .message_id(Some(message_id(&notification.idempotency_key, &domain)))
+        .date(std::time::SystemTime::from(notification.created_at))
+        .header(ContentType::TEXT_PLAIN)
+        .body(notification.body.clone());
+    let message = match message {
+        Ok(message) => message,
+        Err(error) => return Outcome::permanent(format!("cannot build the e-mail: {error}")),
+    };
+    match mailer.transport.send(message).await {
+        Ok(response) => Outcome {
+            success: true,
+            status_code: Some(i32::from(u16::from(response.code()))),
+            error: None,
+            permanent: false,
+        },
+        Err(error) => {
+            let status_code = error.status().map(|code| i32::from(u16::from(code)));
+            let mut text = format!("SMTP: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            Outcome {
+                success: false,
+                status_code,
+                error: Some(text),
+                permanent: error.is_permanent(),
+            }
+        }
     }
 }
 
@@ -379,10 +595,33 @@ mod tests {
     }
 
     #[test]
+    fn channel_keys_name_the_channel_and_other_keys_the_outbound_webhook() {
+        assert_eq!(
+            signing_source(&webhook_key("recycled", 41, 7)),
+            Some(SigningSource::Outbound(7))
+        );
+        assert_eq!(
+            signing_source(&channel_key("sla:3:80", 5)),
+            Some(SigningSource::Channel(5))
+        );
+        assert_eq!(
+            signing_source("sla:3:80:webhook:9"),
+            Some(SigningSource::Outbound(9))
+        );
+        assert_eq!(signing_source("nonsense"), None);
+    }
+
+    #[test]
+    fn the_message_id_is_a_stable_dot_atom_of_the_key() {
+        let id = message_id("sla:12:50:user:3:email", "handoff.test");
+        assert_eq!(id, "<sla.12.50.user.3.email@handoff.test>");
+        assert_eq!(id, message_id("sla:12:50:user:3:email", "handoff.test"));
+    }
+
+    #[test]
     fn the_webhook_is_the_last_segment_of_the_key() {
         let key = webhook_key("recycled", 41, 7);
         assert_eq!(key, "recycled:41:7");
-        assert_eq!(webhook_id_of(&key), Some(7));
-        assert_eq!(webhook_id_of("nonsense"), None);
+        assert_eq!(signing_source(&key), Some(SigningSource::Outbound(7)));
     }
 }

@@ -149,7 +149,10 @@ pub async fn on_lead_event_with(
         log.push((clocks.len() - 1, started));
     }
 
-    save_and_log(txn, &mut clocks, log, now).await
+    let transitions = save_and_log(txn, &mut clocks, log, now).await?;
+    // Thresholds passed by now (not backfill) notify, in this transaction (the outbox).
+    crate::notify::sla::on_transitions(txn, now, record, &transitions).await?;
+    Ok(transitions)
 }
 
 /// Logs the thresholds of the lead's running clocks passed by `now` (backfilled history: marked
@@ -178,7 +181,9 @@ pub async fn settle_with(
             log.extend(clock.catch_up(now, true)?.into_iter().map(|t| (index, t)));
         }
     }
-    save_and_log(txn, &mut clocks, log, now).await
+    let transitions = save_and_log(txn, &mut clocks, log, now).await?;
+    crate::notify::sla::on_transitions(txn, now, record, &transitions).await?;
+    Ok(transitions)
 }
 
 /// Every clock of a lead, oldest first.

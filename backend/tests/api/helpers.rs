@@ -275,6 +275,7 @@ pub async fn spawn_second_app(first: &TestApp) -> SecondApp {
         email: Some(ADMIN_EMAIL.to_owned()),
         password: Some(ADMIN_PASSWORD.to_owned()),
     };
+    settings.sla_scheduler = false;
     let app = Application::build_with_clock(settings, first.clock.clone())
         .await
         .expect("the second application builds");
@@ -282,4 +283,85 @@ pub async fn spawn_second_app(first: &TestApp) -> SecondApp {
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     SecondApp { port, state }
+}
+
+/// A real SMTP server on loopback (`e2e/smtp_sink.py`, Python's aiosmtpd) writing each message
+/// it accepts as a JSON line; stopped when dropped.
+pub struct SmtpSink {
+    pub port: u16,
+    file: PathBuf,
+    child: std::process::Child,
+}
+
+impl SmtpSink {
+    /// Starts the sink on a free port. The Python is `HANDOFF_TEST_PYTHON`, else the venv that
+    /// `scripts/install-deps.sh` makes (`.tools/python`), else `python3`.
+    pub async fn start() -> Self {
+        use std::io::BufRead as _;
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let python = std::env::var_os("HANDOFF_TEST_PYTHON")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let venv = root.join(".tools/python/bin/python");
+                venv.exists().then_some(venv)
+            })
+            .unwrap_or_else(|| PathBuf::from("python3"));
+        let file =
+            std::env::temp_dir().join(format!("handoff-smtp-{}.jsonl", uuid::Uuid::new_v4()));
+        let mut child = std::process::Command::new(&python)
+            .arg(root.join("e2e/smtp_sink.py"))
+            .arg("0")
+            .arg(&file)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} e2e/smtp_sink.py: {e}", python.display()));
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .map(|_| line)
+        })
+        .await
+        .unwrap()
+        .unwrap_or_default();
+        let Some(port) = line
+            .trim()
+            .strip_prefix("READY ")
+            .and_then(|p| p.parse().ok())
+        else {
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "the SMTP sink did not start ({}): {}\nIs aiosmtpd installed? Run scripts/install-deps.sh or set HANDOFF_TEST_PYTHON to a Python with aiosmtpd.",
+                python.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        Self { port, file, child }
+    }
+
+    /// `smtp://127.0.0.1:<port>`
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, in order.
+    pub fn messages(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.file)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.file);
+    }
 }

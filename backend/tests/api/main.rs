@@ -15,6 +15,7 @@ mod helpers;
 mod import;
 mod intake;
 mod live;
+mod notifications_sla;
 mod outbound;
 mod permissions;
 mod rebuild;

@@ -73,7 +73,7 @@ impl SmtpSink {
         let log = dir.join(format!("sink-{port}.log"));
         let mut child = Command::new(&python)
             .arg(root().join("e2e/smtp_sink.py"))
-            .args(["--port", &port.to_string(), "--out"])
+            .arg(port.to_string())
             .arg(&file)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
