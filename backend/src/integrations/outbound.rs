@@ -16,7 +16,12 @@ pub const LEAD_RECYCLED: &str = "lead.recycled";
 /// Subscribes to every event, including those added later.
 pub const ALL_EVENTS: &str = "*";
 /// The events a webhook can subscribe to.
-pub const KNOWN_EVENTS: &[&str] = &[LEAD_RECYCLED];
+pub const KNOWN_EVENTS: &[&str] = &[
+    LEAD_RECYCLED,
+    crate::notify::sla::SLA_AT_RISK,
+    crate::notify::sla::SLA_BREACHED,
+    "sla.*",
+];
 
 /// A validated create-or-replace of an outbound webhook.
 #[derive(Debug, Clone)]

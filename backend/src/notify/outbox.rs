@@ -55,7 +55,7 @@ pub const FIRST_RETRY: Duration = Duration::seconds(30);
 /// …up to this.
 pub const MAX_RETRY: Duration = Duration::hours(1);
 /// How long a claimed row is left alone while it is being delivered.
-const LEASE: Duration = Duration::minutes(5);
+const LEASE: Duration = Duration::seconds(30);
 /// How often the sender looks for due rows: a notification leaves within this of its commit.
 /// The claim is one query on the `(status, next_attempt_at)` index, cheap when nothing is due.
 const POLL: StdDuration = StdDuration::from_millis(250);
@@ -197,9 +197,17 @@ pub fn spawn_sender(state: AppState) {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(error) = deliver_due(&state.db, &state.clock, &sender).await {
-                let parts = error.into_parts();
-                tracing::warn!(message = %parts.message, "notification sender round failed");
+            // A full batch: more are due; go on without waiting for the next tick.
+            loop {
+                match deliver_due(&state.db, &state.clock, &sender).await {
+                    Ok(count) if count as u64 >= CLAIM_BATCH => continue,
+                    Ok(_) => break,
+                    Err(error) => {
+                        let parts = error.into_parts();
+                        tracing::warn!(message = %parts.message, "notification sender round failed");
+                        break;
+                    }
+                }
             }
         }
     });
@@ -279,13 +287,42 @@ pub async fn deliver_due(
 ) -> Result<usize, ApiError> {
     let claimed = claim(db, clock.now()).await?;
     let count = claimed.len();
-    for notification in claimed {
+    let since = std::time::Instant::now();
+    let mut rows = claimed.into_iter();
+    while let Some(notification) = rows.next() {
+        // Past half the lease, hand the rest back rather than risk another sender claiming a
+        // row this one is still delivering.
+        if since.elapsed() > (LEASE / 2).to_std().unwrap_or_default() {
+            let rest: Vec<i64> = std::iter::once(notification.id)
+                .chain(rows.map(|n| n.id))
+                .collect();
+            release(db, clock.now(), rest).await?;
+            break;
+        }
         let outcome = deliver(db, sender, &notification).await;
         // Recorded at once, row by row: the window between the receiver's acceptance and the
         // row being marked sent (where a crash means a second delivery) stays one statement.
         record(db, clock.now(), &notification, outcome).await?;
     }
     Ok(count)
+}
+
+/// Makes claimed rows due again at once.
+async fn release(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    ids: Vec<i64>,
+) -> Result<(), ApiError> {
+    notifications::Entity::update_many()
+        .col_expr(
+            notifications::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(notifications::Column::Id.is_in(ids))
+        .filter(notifications::Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Takes up to [`CLAIM_BATCH`] due rows and leases them.

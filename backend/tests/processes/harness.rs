@@ -75,6 +75,8 @@ impl SmtpSink {
             .arg(root().join("e2e/smtp_sink.py"))
             .arg(port.to_string())
             .arg(&file)
+            // The sink stops when its stdin closes: with this process, whatever happens.
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
