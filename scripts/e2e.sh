@@ -57,8 +57,26 @@ base_url="http://127.0.0.1:$port"
 admin_email="admin@e2e.test"
 admin_password="e2e-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
+# A real SMTP server for the notification mails (aiosmtpd; it stops when fd 9 closes).
+python="${HANDOFF_TEST_PYTHON:-$ROOT/.tools/python/bin/python}"
+[[ -x "$python" ]] || die "no Python with aiosmtpd at $python: run scripts/install-deps.sh"
+smtp_port="$(node -e 'const s = require("node:net").createServer();
+s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')"
+mkfifo "$tmp/sink.in"
+"$python" e2e/smtp_sink.py "$smtp_port" "$tmp/mail.jsonl" <"$tmp/sink.in" >"$tmp/sink.log" 2>&1 &
+sink_pid=$!
+exec 9>"$tmp/sink.in"
+deadline=$((SECONDS + 30))
+until (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null; do
+    kill -0 "$sink_pid" 2>/dev/null || die "the SMTP sink exited: $(cat "$tmp/sink.log")"
+    ((SECONDS < deadline)) || die "the SMTP sink did not listen on $smtp_port within 30 s"
+    sleep 0.1
+done
+
 log "starting $BIN serve on $base_url"
 DATABASE_URL="sqlite://$tmp/e2e.db?mode=rwc" \
+    SMTP_URL="smtp://127.0.0.1:$smtp_port" \
+    HANDOFF_PUBLIC_URL="$base_url" \
     HANDOFF_ADMIN_EMAIL="$admin_email" \
     HANDOFF_ADMIN_PASSWORD="$admin_password" \
     HANDOFF_STATIC_DIR="$ROOT/frontend/dist" \
@@ -99,4 +117,5 @@ fetch(url + "/graphql", {
 ' "$base_url" "$admin_email" "$admin_password")" || die "cannot log in as $admin_email for the live test"
 HANDOFF_E2E_URL="$base_url" \
     HANDOFF_E2E_TOKEN="$admin_token" \
+    HANDOFF_E2E_MAIL_FILE="$tmp/mail.jsonl" \
     node --test --test-concurrency=1 e2e/live/*.test.mjs
