@@ -41,7 +41,7 @@ cargo test --workspace
 
 if [ "$have_pg" = 1 ]; then
   step "Integration tests (PostgreSQL)"
-  HANDOFF_TEST_DB=postgres cargo test -p handoff --test api
+  HANDOFF_TEST_DB=postgres cargo test -p handoff --test api --test processes
 fi
 
 step "Frontend (wasm32, release)"
