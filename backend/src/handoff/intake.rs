@@ -528,6 +528,13 @@ impl Batch {
         self.events.flush(txn).await
     }
 
+    /// The last flush, before commit: also gives back the ids reserved and not used.
+    async fn finish(&mut self, txn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        self.flush(txn).await?;
+        self.leads.release_ids(txn).await?;
+        self.sla.release_ids(txn).await
+    }
+
     /// Routing counts the open leads of reps it has not counted yet in the database: write the
     /// held-back leads first when one of them changes such a count.
     async fn before_routing(&mut self, txn: &impl ConnectionTrait) -> Result<(), ApiError> {
@@ -756,12 +763,16 @@ pub async fn ingest(
         .collect();
     let mut past_engagements = engagements_of(&txn, &known).await?;
 
+    // At most one new lead per unknown external id (fewer when e-mails merge).
     let creatable = good
         .iter()
         .filter(|(_, l)| {
-            !by_external.contains_key(&l.external_id) && !open_by_email.contains_key(&l.profile.email)
+            !by_external.contains_key(&l.external_id)
+                && !open_by_email.contains_key(&l.profile.email)
         })
-        .count();
+        .map(|(_, l)| l.external_id.as_str())
+        .collect::<HashSet<_>>()
+        .len();
     let mut batch = Batch::new(
         Router::load(&txn, catalog.lists.generic()).await?,
         SlaContext::write_behind(),
@@ -828,7 +839,7 @@ pub async fn ingest(
         }
     }
     batch.router.save(&txn, now).await?;
-    batch.flush(&txn).await?;
+    batch.finish(&txn).await?;
     txn.commit().await?;
     outcome.errors.sort_by_key(|e| e.index);
     tracing::info!(
@@ -1130,7 +1141,7 @@ pub async fn record_engagement(
     batch.router.save(&txn, now).await?;
     let mut past = HashMap::new();
     let model = finish(&txn, work, &mut batch, &mut past).await?;
-    batch.flush(&txn).await?;
+    batch.finish(&txn).await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -298,7 +298,7 @@ impl LeadBuffer {
     }
 
     /// Writes the pending rows with multi-row upserts (as many rows a statement as
-    /// [`MAX_BIND_VALUES`] allows) and gives back the ids not used.
+    /// [`MAX_BIND_VALUES`] allows). The ids reserved and not used yet stay reserved.
     pub async fn flush(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
         if !self.rows.is_empty() {
             let columns: Vec<leads::Column> = leads::Column::iter().collect();
@@ -327,6 +327,11 @@ impl LeadBuffer {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Gives back the reserved ids not used (see [`IdReserve::release`]); after the last flush.
+    pub async fn release_ids(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
         self.ids.release(conn).await
     }
 }

@@ -130,8 +130,8 @@ impl SlaContext {
         }
     }
 
-    /// Writes the clocks held back (as many rows a statement as [`MAX_BIND_VALUES`] allows),
-    /// and gives back the ids not used.
+    /// Writes the clocks held back (as many rows a statement as [`MAX_BIND_VALUES`] allows).
+    /// The ids reserved and not used yet stay reserved.
     pub async fn flush(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
         let Some(pending) = &mut self.pending else {
             return Ok(());
@@ -157,7 +157,15 @@ impl SlaContext {
                 .await?;
             rows = rest;
         }
-        pending.ids.release(conn).await
+        Ok(())
+    }
+
+    /// Gives back the clock ids reserved and not used; after the last flush.
+    pub async fn release_ids(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        match &mut self.pending {
+            Some(pending) => pending.ids.release(conn).await,
+            None => Ok(()),
+        }
     }
 
     /// A reserved id for a new clock.
