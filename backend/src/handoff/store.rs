@@ -110,9 +110,9 @@ impl IdReserve {
         if self.free.is_empty() {
             self.reserve(conn, more.max(1)).await?;
         }
-        self.free.pop_front().ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("no {} id was reserved", self.table))
-        })
+        self.free
+            .pop_front()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no {} id was reserved", self.table)))
     }
 
     async fn reserve(&mut self, conn: &impl ConnectionTrait, n: usize) -> Result<(), ApiError> {

@@ -363,8 +363,18 @@ async fn one_batch_that_reads_back_its_own_new_leads_leaves_rows_the_log_explain
     assert_eq!(result["errors"], json!([]), "{result}");
     assert_eq!(result["created"], 3, "{result}");
     assert_eq!(result["updated"], 2, "{result}");
-    let id = |i: usize| result["leads"][i]["id"].as_str().unwrap().parse::<i64>().unwrap();
-    assert_eq!((id(2), id(3)), (id(0), id(0)), "re-sent and merged into the first");
+    let id = |i: usize| {
+        result["leads"][i]["id"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
+    assert_eq!(
+        (id(2), id(3)),
+        (id(0), id(0)),
+        "re-sent and merged into the first"
+    );
     assert_eq!((id(1), id(4)), (id(0) + 1, id(0) + 2), "ids in input order");
     let first = &result["leads"][3];
     let history = kinds(first);
@@ -393,8 +403,17 @@ async fn one_batch_that_reads_back_its_own_new_leads_leaves_rows_the_log_explain
 
     // The next call continues after them (on SQLite without a gap; a PostgreSQL sequence keeps
     // the ids reserved and not used).
-    let next = ingest(&app, &admin, json!([lead("wb-5", "five@wb.example", "webinar")])).await;
-    let next_id = next["leads"][0]["id"].as_str().unwrap().parse::<i64>().unwrap();
+    let next = ingest(
+        &app,
+        &admin,
+        json!([lead("wb-5", "five@wb.example", "webinar")]),
+    )
+    .await;
+    let next_id = next["leads"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
     if app.db().get_database_backend() == sea_orm::DbBackend::Sqlite {
         assert_eq!(next_id, id(0) + 3, "{next}");
     } else {
