@@ -4,8 +4,10 @@
 //! ([`validate`]); the good ones are then written in one transaction. A refused item is
 //! refused before anything of it is written (a re-sent lead's history is checked against its
 //! log first), so there are no savepoints; a database error fails the whole call and writes
-//! nothing. The lead events of the batch are buffered and written with multi-row INSERTs
-//! before commit.
+//! nothing. The batch writes behind: new leads get reserved ids and their rows, their new SLA
+//! clocks and the lead events of the batch are kept in memory and written with multi-row
+//! statements by [`Batch::flush`] (before commit, and before anything reads them back); leads
+//! that existed before the call are still saved one by one with their version check.
 //! Configuration (lead types, scoring rules, the MQL threshold, red-flag lists, users, routing
 //! state) is read once per call; existing leads are fetched by `externalId` and open leads by
 //! e-mail in chunked `IN` queries.
@@ -44,7 +46,7 @@ use crate::handoff::dedupe::DomainLists;
 use crate::handoff::routing::Router;
 use crate::handoff::scoring::{self, RedFlag, ScoringRule};
 use crate::handoff::stages::CLOCK_SKEW;
-use crate::handoff::store::{self, EventBuffer, LeadRecord, Recorded};
+use crate::handoff::store::{self, EventBuffer, LeadBuffer, LeadRecord, Recorded};
 use crate::sla::SlaContext;
 
 /// Most leads one call takes.
@@ -486,11 +488,87 @@ impl Work {
 }
 
 /// What a call shares between its leads: routing state, the SLA policies and calendars, and
-/// the events written (in multi-row INSERTs) before commit.
+/// what it writes behind (new leads, their new clocks, events).
 pub struct Batch {
     router: Router,
     sla: SlaContext,
     events: EventBuffer,
+    leads: LeadBuffer,
+    /// How many leads the call may still create (ids are reserved that many at once).
+    creatable: usize,
+    /// Each user's team, to tell which reps' open-lead counts the router has read already.
+    user_teams: HashMap<i64, Option<i64>>,
+    /// Teams whose members' open-lead counts the router has read in this transaction (it reads
+    /// them once, when it first picks in the team, and keeps count in memory after).
+    counted_teams: HashSet<i64>,
+}
+
+impl Batch {
+    fn new(router: Router, sla: SlaContext, catalog: &Catalog, creatable: usize) -> Self {
+        Self {
+            router,
+            sla,
+            events: EventBuffer::new(),
+            leads: LeadBuffer::new(),
+            creatable,
+            user_teams: catalog
+                .users_by_email
+                .values()
+                .map(|u| (u.id, u.team_id))
+                .collect(),
+            counted_teams: HashSet::new(),
+        }
+    }
+
+    /// Writes everything held back, in foreign-key order: leads, then their SLA clocks, then
+    /// lead events.
+    async fn flush(&mut self, txn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        self.leads.flush(txn).await?;
+        self.sla.flush(txn).await?;
+        self.events.flush(txn).await
+    }
+
+    /// The last flush, before commit: also gives back the ids reserved and not used.
+    async fn finish(&mut self, txn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        self.flush(txn).await?;
+        self.leads.release_ids(txn).await?;
+        self.sla.release_ids(txn).await
+    }
+
+    /// Routing counts the open leads of reps it has not counted yet in the database: write the
+    /// held-back leads first when one of them changes such a count.
+    async fn before_routing(&mut self, txn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        if self.leads.is_empty() {
+            return Ok(());
+        }
+        let uncounted = self.leads.owners_unwritten().into_iter().any(|owner| {
+            !self
+                .user_teams
+                .get(&owner)
+                .copied()
+                .flatten()
+                .is_some_and(|team| self.counted_teams.contains(&team))
+        });
+        if uncounted {
+            self.leads.flush(txn).await?;
+        }
+        Ok(())
+    }
+
+    /// Notes what a routing decision read: picking a rep in a team (round robin, load balanced,
+    /// fallback) counted the open leads of all its members.
+    fn routed(&mut self, assignment: &Assignment) {
+        let picked_in_team = matches!(
+            assignment.method.as_str(),
+            "round_robin" | "load_balanced" | "fallback"
+        );
+        if picked_in_team
+            && assignment.owner_id.is_some()
+            && let Some(team) = assignment.team_id
+        {
+            self.counted_teams.insert(team);
+        }
+    }
 }
 
 /// Scores the lead, qualifies it when it earned it, and routes a new MQL: the steps the lead's
@@ -543,7 +621,9 @@ async fn automate(
     // already is routed only if it has neither owner nor queue (backfilled history without one).
     let unrouted = reason.is_some() || (state.owner_id.is_none() && state.team_id.is_none());
     if state.status == LeadStatus::Mql && unrouted {
+        batch.before_routing(txn).await?;
         let assignment = batch.router.decide(txn, &state.profile).await?;
+        batch.routed(&assignment);
         batch
             .router
             .remember_owner(state.profile.email_domain(), assignment.owner_id);
@@ -683,11 +763,22 @@ pub async fn ingest(
         .collect();
     let mut past_engagements = engagements_of(&txn, &known).await?;
 
-    let mut batch = Batch {
-        router: Router::load(&txn, catalog.lists.generic()).await?,
-        sla: SlaContext::new(),
-        events: EventBuffer::new(),
-    };
+    // At most one new lead per unknown external id (fewer when e-mails merge).
+    let creatable = good
+        .iter()
+        .filter(|(_, l)| {
+            !by_external.contains_key(&l.external_id)
+                && !open_by_email.contains_key(&l.profile.email)
+        })
+        .map(|(_, l)| l.external_id.as_str())
+        .collect::<HashSet<_>>()
+        .len();
+    let mut batch = Batch::new(
+        Router::load(&txn, catalog.lists.generic()).await?,
+        SlaContext::write_behind(),
+        &catalog,
+        creatable,
+    );
     batch
         .router
         .prefetch_domains(
@@ -699,6 +790,8 @@ pub async fn ingest(
     // Leads this batch wrote, by external id and open e-mail: later items see earlier ones.
     let mut written: HashMap<String, i64> = HashMap::new();
     let mut written_email: HashMap<String, i64> = HashMap::new();
+    // Their rows as last written (or held back), by id.
+    let mut models: HashMap<i64, leads::Model> = HashMap::new();
     let actor_id = Some(actor.user_id);
     for (index, lead) in good {
         let external_id = lead.external_id.clone();
@@ -713,6 +806,7 @@ pub async fn ingest(
             &open_by_email,
             &written,
             &written_email,
+            &models,
             &mut past_engagements,
         )
         .await?;
@@ -722,6 +816,7 @@ pub async fn ingest(
             if status.is_some_and(|s| s == LeadStatus::New || s.is_open()) {
                 written_email.insert(model.email.clone(), model.id);
             }
+            models.insert(model.id, model.clone());
         }
         match done {
             Done::Created(model) => {
@@ -744,7 +839,7 @@ pub async fn ingest(
         }
     }
     batch.router.save(&txn, now).await?;
-    batch.events.flush(&txn).await?;
+    batch.finish(&txn).await?;
     txn.commit().await?;
     outcome.errors.sort_by_key(|e| e.index);
     tracing::info!(
@@ -768,11 +863,12 @@ async fn ingest_one(
     open_by_email: &HashMap<String, leads::Model>,
     written: &HashMap<String, i64>,
     written_email: &HashMap<String, i64>,
+    models: &HashMap<i64, leads::Model>,
     past: &mut HashMap<i64, Vec<(String, DateTime<Utc>)>>,
 ) -> Result<Done, ApiError> {
     // 1. A known external id: update.
     let existing = match written.get(&lead.external_id) {
-        Some(id) => Some(load_model(txn, *id).await?),
+        Some(id) => Some(written_model(models, *id)?),
         None => by_external.get(&lead.external_id).cloned(),
     };
     if let Some(model) = existing {
@@ -791,11 +887,11 @@ async fn ingest_one(
         };
         update_existing(txn, &mut work, lead.profile, history, batch, actor_id, now).await?;
         automate(txn, &mut work, catalog, batch, actor_id, now).await?;
-        return finish(txn, work, past).await.map(Done::Updated);
+        return finish(txn, work, batch, past).await.map(Done::Updated);
     }
     // 2. A new external id with the e-mail of an open lead: merge as engagement.
     let open = match written_email.get(&lead.profile.email) {
-        Some(id) => Some(load_model(txn, *id).await?),
+        Some(id) => Some(written_model(models, *id)?),
         None => open_by_email.get(&lead.profile.email).cloned(),
     };
     if let Some(model) = open {
@@ -826,19 +922,24 @@ async fn ingest_one(
             .await?;
         }
         automate(txn, &mut work, catalog, batch, actor_id, now).await?;
-        return finish(txn, work, past).await.map(Done::Updated);
+        return finish(txn, work, batch, past).await.map(Done::Updated);
     }
     // 3. A new lead.
-    let record = LeadRecord::create_buffered(
-        txn,
-        &mut batch.events,
-        lead.profile.clone(),
-        &lead.external_id,
-        actor_id,
-        lead.occurred_at,
-        now,
-    )
-    .await?;
+    let record = batch
+        .leads
+        .create(
+            txn,
+            &mut batch.events,
+            batch.creatable,
+            lead.profile.clone(),
+            &lead.external_id,
+            actor_id,
+            lead.occurred_at,
+            now,
+        )
+        .await?;
+    batch.creatable = batch.creatable.saturating_sub(1);
+    batch.sla.lead_created(record.id);
     let mut work = Work {
         record,
         external_id: lead.external_id.clone(),
@@ -892,7 +993,7 @@ async fn ingest_one(
         .await?;
     }
     automate(txn, &mut work, catalog, batch, actor_id, now).await?;
-    finish(txn, work, past).await.map(Done::Created)
+    finish(txn, work, batch, past).await.map(Done::Created)
 }
 
 /// The entries of a re-sent lead's history not yet in its log, checked through the stage
@@ -908,7 +1009,7 @@ async fn unlogged_history(
         return Ok(Ok(Vec::new()));
     }
     // The log read back must hold what this batch wrote to the lead.
-    batch.events.flush(txn).await?;
+    batch.flush(txn).await?;
     let logged: HashSet<(String, DateTime<Utc>)> = store::history(txn, record.id)
         .await?
         .into_iter()
@@ -951,21 +1052,28 @@ async fn update_existing(
     Ok(())
 }
 
-/// Saves the projection and returns the row as written.
+/// Saves the projection (a lead created in this batch: holds its row back for the flush) and
+/// returns the row as written.
 async fn finish(
     txn: &impl ConnectionTrait,
     mut work: Work,
+    batch: &mut Batch,
     past: &mut HashMap<i64, Vec<(String, DateTime<Utc>)>>,
 ) -> Result<leads::Model, ApiError> {
-    work.record.save(txn).await?;
+    if batch.leads.created(work.record.id) {
+        batch.leads.stage(&work.record, &work.external_id);
+    } else {
+        work.record.save(txn).await?;
+    }
     past.insert(work.record.id, work.engagements);
     model_of(&work.record, work.external_id)
 }
 
-async fn load_model(txn: &impl ConnectionTrait, id: i64) -> Result<leads::Model, ApiError> {
-    leads::Entity::find_by_id(id)
-        .one(txn)
-        .await?
+/// The row of a lead this batch wrote, as it wrote it.
+fn written_model(models: &HashMap<i64, leads::Model>, id: i64) -> Result<leads::Model, ApiError> {
+    models
+        .get(&id)
+        .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("lead {id} vanished during intake")))
 }
 
@@ -1018,11 +1126,12 @@ pub async fn record_engagement(
         engaged: false,
     };
     let actor_id = Some(actor.user_id);
-    let mut batch = Batch {
-        router: Router::load(&txn, catalog.lists.generic()).await?,
-        sla: SlaContext::new(),
-        events: EventBuffer::new(),
-    };
+    let mut batch = Batch::new(
+        Router::load(&txn, catalog.lists.generic()).await?,
+        SlaContext::new(),
+        &catalog,
+        0,
+    );
     let event = LeadEvent::Engagement {
         engagement: input.engagement.into_inner(),
     };
@@ -1031,8 +1140,8 @@ pub async fn record_engagement(
     automate(&txn, &mut work, &catalog, &mut batch, actor_id, now).await?;
     batch.router.save(&txn, now).await?;
     let mut past = HashMap::new();
-    let model = finish(&txn, work, &mut past).await?;
-    batch.events.flush(&txn).await?;
+    let model = finish(&txn, work, &mut batch, &mut past).await?;
+    batch.finish(&txn).await?;
     txn.commit().await?;
     Ok(model)
 }

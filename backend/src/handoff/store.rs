@@ -10,14 +10,22 @@
 //! multi-row INSERTs before commit: one statement per [`EVENT_CHUNK`] events instead of one
 //! each. A buffered event has no id until flushed, and the log read back inside the
 //! transaction lacks it until then.
+//!
+//! Intake also writes the leads it creates behind: [`LeadBuffer`] gives a new lead an id
+//! reserved up front ([`IdReserve`]) instead of inserting the row to learn it, keeps the lead's
+//! latest row in memory, and writes all of them with multi-row upserts when flushed. Flush
+//! before anything reads those rows or references them (`sla_clocks` and `lead_events` rows
+//! have foreign keys to `leads`), and before commit.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use handoff_shared::domain::LeadStatus;
 use handoff_shared::lead::{Bant, LeadEvent, LeadProfile, LeadState, ScoreLine};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    Set,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbBackend, EntityTrait as _,
+    Iterable as _, QueryFilter as _, Set, Statement,
 };
 
 use crate::entities::{lead_events, leads};
@@ -59,6 +67,272 @@ impl EventBuffer {
             rows = rest;
         }
         Ok(())
+    }
+}
+
+/// Most values one statement binds: SQLite allows 32,766, PostgreSQL 65,535.
+pub const MAX_BIND_VALUES: usize = 32_000;
+
+/// Ids of a table's `id` column handed out before the rows are written, so that a bulk writer
+/// knows a row's id without inserting it first.
+///
+/// PostgreSQL: values drawn from the column's sequence (`nextval`), as an INSERT would draw
+/// them. SQLite (the table is AUTOINCREMENT): the ids after the larger of `max(id)` and the
+/// table's `sqlite_sequence` entry, which is moved past them, so that an automatic id drawn
+/// later in the same transaction lands above the reservation. Read and moved inside the
+/// caller's write transaction, the reservation belongs to that transaction (the process has
+/// one SQLite connection, so its transactions are serial). [`IdReserve::release`] gives the
+/// unused ids back once the rows are written, so that SQLite ids stay without gaps.
+#[derive(Debug)]
+pub struct IdReserve {
+    table: &'static str,
+    free: VecDeque<i64>,
+    /// SQLite: the `sqlite_sequence` value this reservation set.
+    top: Option<i64>,
+}
+
+impl IdReserve {
+    /// `table` is a table with an auto-increment `id` column.
+    pub fn new(table: &'static str) -> Self {
+        Self {
+            table,
+            free: VecDeque::new(),
+            top: None,
+        }
+    }
+
+    /// The next reserved id; when none is left, reserves `more` (at least one) first.
+    pub async fn take(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        more: usize,
+    ) -> Result<i64, ApiError> {
+        if self.free.is_empty() {
+            self.reserve(conn, more.max(1)).await?;
+        }
+        self.free
+            .pop_front()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no {} id was reserved", self.table)))
+    }
+
+    async fn reserve(&mut self, conn: &impl ConnectionTrait, n: usize) -> Result<(), ApiError> {
+        let backend = conn.get_database_backend();
+        let n = i64::try_from(n).map_err(ApiError::internal)?;
+        if backend == DbBackend::Postgres {
+            let rows = conn
+                .query_all(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id \
+                     FROM generate_series(1, $2::bigint)",
+                    [self.table.into(), n.into()],
+                ))
+                .await?;
+            let mut ids = rows
+                .iter()
+                .map(|row| row.try_get::<i64>("", "id"))
+                .collect::<Result<Vec<_>, _>>()?;
+            ids.sort_unstable();
+            self.free.extend(ids);
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT max(COALESCE((SELECT max(seq) FROM sqlite_sequence WHERE name = ?), 0), \
+             COALESCE((SELECT max(id) FROM \"{}\"), 0)) AS top",
+            self.table
+        );
+        let from: i64 = conn
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [self.table.into()],
+            ))
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no largest {} id", self.table)))?
+            .try_get("", "top")?;
+        let top = from + n;
+        let moved = conn
+            .execute(Statement::from_sql_and_values(
+                backend,
+                "UPDATE sqlite_sequence SET seq = ? WHERE name = ?",
+                [top.into(), self.table.into()],
+            ))
+            .await?;
+        if moved.rows_affected() == 0 {
+            conn.execute(Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                [self.table.into(), top.into()],
+            ))
+            .await?;
+        }
+        self.top = Some(top);
+        self.free.extend(from + 1..=top);
+        Ok(())
+    }
+
+    /// Gives back the ids not taken (SQLite: the next automatic id follows the last one used,
+    /// unless something moved the sequence since; PostgreSQL: a sequence has gaps anyway). Call
+    /// it once the rows of the taken ids are written.
+    pub async fn release(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        if let (Some(top), Some(first)) = (self.top, self.free.front().copied()) {
+            conn.execute(Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                "UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq = ?",
+                [(first - 1).into(), self.table.into(), top.into()],
+            ))
+            .await?;
+        }
+        self.free.clear();
+        self.top = None;
+        Ok(())
+    }
+}
+
+/// Leads created in this transaction whose rows are written behind (see the module
+/// documentation). A pending row is what the database would hold had the lead been inserted
+/// when created and saved when its change was done, so flushing at any point leaves the
+/// database as row-by-row writing would have.
+#[derive(Debug)]
+pub struct LeadBuffer {
+    ids: IdReserve,
+    /// Leads created through this buffer: only the buffer writes their rows.
+    created: HashSet<i64>,
+    /// Their latest rows not written yet, by id, with the owner whose open leads they count
+    /// among (the owner of an MQL, SAL or SQL lead).
+    rows: BTreeMap<i64, (leads::ActiveModel, Option<i64>)>,
+    /// Of the created leads written already: the owner whose open leads the written row counts
+    /// among.
+    written_owner: HashMap<i64, Option<i64>>,
+}
+
+impl Default for LeadBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LeadBuffer {
+    pub fn new() -> Self {
+        Self {
+            ids: IdReserve::new("leads"),
+            created: HashSet::new(),
+            rows: BTreeMap::new(),
+            written_owner: HashMap::new(),
+        }
+    }
+
+    /// Whether the lead was created through this buffer (its row is written by
+    /// [`LeadBuffer::stage`] and [`LeadBuffer::flush`], never by [`LeadRecord::save`]).
+    pub fn created(&self, id: i64) -> bool {
+        self.created.contains(&id)
+    }
+
+    /// Whether rows wait to be written.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// [`LeadRecord::create`] with the row kept for the next flush and the `Created` event put
+    /// in `events`. `expected` is how many leads the caller may still create: when the
+    /// reserved ids run out, that many are reserved at once.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        events: &mut EventBuffer,
+        expected: usize,
+        profile: LeadProfile,
+        external_id: &str,
+        actor_id: Option<i64>,
+        occurred_at: DateTime<Utc>,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<LeadRecord, ApiError> {
+        let id = self.ids.take(conn, expected).await?;
+        let state = LeadState::new(profile.clone(), occurred_at);
+        let record = LeadRecord {
+            id,
+            loaded_version: state.version,
+            state,
+        };
+        self.created.insert(id);
+        self.stage(&record, external_id);
+        events.rows.push(event_row(
+            id,
+            &LeadEvent::Created { profile },
+            None,
+            None,
+            actor_id,
+            occurred_at,
+            recorded_at,
+        ));
+        Ok(record)
+    }
+
+    /// Keeps the current row of `record` (created through this buffer) for the next flush.
+    pub fn stage(&mut self, record: &LeadRecord, external_id: &str) {
+        let mut row = active_model(&record.state);
+        row.id = Set(record.id);
+        row.external_id = Set(external_id.to_owned());
+        let state = &record.state;
+        let counted = state.owner_id.filter(|_| {
+            matches!(
+                state.status,
+                LeadStatus::Mql | LeadStatus::Sal | LeadStatus::Sql
+            )
+        });
+        self.rows.insert(record.id, (row, counted));
+    }
+
+    /// The owners whose count of open (MQL, SAL, SQL) leads in the database differs from the
+    /// count with the rows not written yet: a query counting them must follow a flush.
+    pub fn owners_unwritten(&self) -> HashSet<i64> {
+        let mut owners = HashSet::new();
+        for (id, (_, counted)) in &self.rows {
+            let written = self.written_owner.get(id).copied().flatten();
+            if written != *counted {
+                owners.extend(written);
+                owners.extend(*counted);
+            }
+        }
+        owners
+    }
+
+    /// Writes the pending rows with multi-row upserts (as many rows a statement as
+    /// [`MAX_BIND_VALUES`] allows). The ids reserved and not used yet stay reserved.
+    pub async fn flush(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        if !self.rows.is_empty() {
+            let columns: Vec<leads::Column> = leads::Column::iter().collect();
+            let per_statement = (MAX_BIND_VALUES / columns.len()).max(1);
+            let updated: Vec<leads::Column> = columns
+                .iter()
+                .copied()
+                .filter(|c| !matches!(c, leads::Column::Id))
+                .collect();
+            let rows = std::mem::take(&mut self.rows);
+            let mut batch = Vec::with_capacity(per_statement.min(rows.len()));
+            let mut remaining = rows.len();
+            for (id, (row, counted)) in rows {
+                self.written_owner.insert(id, counted);
+                batch.push(row);
+                remaining -= 1;
+                if batch.len() == per_statement || remaining == 0 {
+                    leads::Entity::insert_many(std::mem::take(&mut batch))
+                        .on_conflict(
+                            OnConflict::column(leads::Column::Id)
+                                .update_columns(updated.iter().copied())
+                                .to_owned(),
+                        )
+                        .exec_without_returning(conn)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives back the reserved ids not used (see [`IdReserve::release`]); after the last flush.
+    pub async fn release_ids(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        self.ids.release(conn).await
     }
 }
 

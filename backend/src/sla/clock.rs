@@ -50,8 +50,11 @@ pub fn threshold_kind(percent: u32) -> SlaEventKind {
 /// A clock being worked on.
 #[derive(Debug, Clone)]
 pub struct TrackedClock {
-    /// `None` until inserted.
+    /// `None` until inserted, or until an id is reserved for it (write-behind, see
+    /// [`super::SlaContext::write_behind`]).
     pub id: Option<i64>,
+    /// Whether the `sla_clocks` row exists (a change is then an UPDATE).
+    pub stored: bool,
     pub lead_id: i64,
     pub policy: Arc<Policy>,
     /// The owner the clock is held against: the lead's owner, except that a clock already
@@ -91,6 +94,7 @@ impl TrackedClock {
         let due_at = clock.due_at(&calendar).map_err(internal)?.unwrap_or(at);
         let mut tracked = Self {
             id: None,
+            stored: false,
             lead_id,
             policy,
             owner_id,
@@ -383,6 +387,7 @@ impl TrackedClock {
     ) -> Result<Self, ApiError> {
         Ok(Self {
             id: Some(row.id),
+            stored: true,
             lead_id: row.lead_id,
             policy,
             owner_id: row.owner_id,

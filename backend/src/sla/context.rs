@@ -1,16 +1,22 @@
 //! What clocks are computed from: SLA policies and business calendars, read once per
 //! [`SlaContext`] and cached, so that intake of 1,000 leads does not read them 1,000 times.
+//! A batch writer's context also holds the clocks it writes behind ([`SlaContext::write_behind`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use handoff_shared::domain::{SlaKind, SlaStartOn};
 use handoff_shared::sla::{BusinessCalendar, CalendarSpec};
 use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
+use super::clock::TrackedClock;
 use crate::configuration_admin::sla_policies::stored_notify_percents;
-use crate::entities::{business_calendars, org_settings, sla_policies, teams, users};
+use crate::entities::{business_calendars, org_settings, sla_clocks, sla_policies, teams, users};
 use crate::error::ApiError;
+use crate::handoff::store::{IdReserve, MAX_BIND_VALUES};
+
+/// Ids reserved at once for new clocks of a write-behind batch.
+const CLOCK_IDS: usize = 256;
 
 /// A stored SLA policy, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,10 +79,13 @@ struct UserPlace {
 }
 
 /// Policies and calendars for the SLA hook, cached for the life of one transaction (or one
-/// batch). Configuration does not change under a transaction, so nothing here goes stale;
-/// lead data (clocks) is never cached here.
+/// batch). Configuration does not change under a transaction, so nothing here goes stale.
+/// Lead data (clocks) is held only by a write-behind context, and only clocks it has not
+/// written yet.
 #[derive(Debug, Default)]
 pub struct SlaContext {
+    /// Set by [`SlaContext::write_behind`].
+    pub(super) pending: Option<PendingClocks>,
     policies: Option<HashMap<i64, Arc<Policy>>>,
     calendars: HashMap<i64, BusinessCalendar>,
     /// User id -> their calendar and team; `None` for an unknown user.
@@ -86,9 +95,94 @@ pub struct SlaContext {
     org_default: Option<Option<i64>>,
 }
 
+/// The clocks a write-behind context has not written yet.
+#[derive(Debug)]
+pub(super) struct PendingClocks {
+    /// Leads created in this transaction and not flushed since: they have no stored clocks,
+    /// so every clock they have is in `clocks`.
+    pub(super) fresh: HashSet<i64>,
+    /// New clocks (with reserved ids) by lead, in the order the lead's clocks are read.
+    pub(super) clocks: HashMap<i64, Vec<TrackedClock>>,
+    pub(super) ids: IdReserve,
+}
+
 impl SlaContext {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A context for a batch writer: a new clock gets a reserved id and its row is written by
+    /// [`SlaContext::flush`] (multi-row INSERTs) instead of at once, and the clocks of leads
+    /// marked with [`SlaContext::lead_created`] are not read from the database (they have none
+    /// there). Clocks read from the database are still updated at once. Flush before anything
+    /// reads `sla_clocks` other than this context, and before commit; the leads the clocks
+    /// belong to must be written first.
+    pub fn write_behind() -> Self {
+        Self {
+            pending: Some(PendingClocks {
+                fresh: HashSet::new(),
+                clocks: HashMap::new(),
+                ids: IdReserve::new("sla_clocks"),
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// Tells a write-behind context that the lead was created in this transaction and has no
+    /// clocks yet (no effect on other contexts).
+    pub fn lead_created(&mut self, lead_id: i64) {
+        if let Some(pending) = &mut self.pending {
+            pending.fresh.insert(lead_id);
+        }
+    }
+
+    /// Writes the clocks held back (as many rows a statement as [`MAX_BIND_VALUES`] allows).
+    /// The ids reserved and not used yet stay reserved.
+    pub async fn flush(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        let Some(pending) = &mut self.pending else {
+            return Ok(());
+        };
+        let mut rows: Vec<sla_clocks::ActiveModel> = pending
+            .clocks
+            .drain()
+            .flat_map(|(_, clocks)| clocks)
+            .map(|clock| clock.active_model(clock.updated_at))
+            .collect();
+        // In id order, as they would have been inserted.
+        rows.sort_by_key(|row| match &row.id {
+            sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+            sea_orm::ActiveValue::NotSet => i64::MAX,
+        });
+        pending.fresh.clear();
+        let columns = <sla_clocks::Column as sea_orm::Iterable>::iter().count();
+        let per_statement = (MAX_BIND_VALUES / columns).max(1);
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(per_statement));
+            sla_clocks::Entity::insert_many(rows)
+                .exec_without_returning(conn)
+                .await?;
+            rows = rest;
+        }
+        Ok(())
+    }
+
+    /// Gives back the clock ids reserved and not used; after the last flush.
+    pub async fn release_ids(&mut self, conn: &impl ConnectionTrait) -> Result<(), ApiError> {
+        match &mut self.pending {
+            Some(pending) => pending.ids.release(conn).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A reserved id for a new clock.
+    pub(super) async fn clock_id(
+        &mut self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<Option<i64>, ApiError> {
+        match &mut self.pending {
+            Some(pending) => Ok(Some(pending.ids.take(conn, CLOCK_IDS).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn all_policies(

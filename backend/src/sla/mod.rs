@@ -149,7 +149,7 @@ pub async fn on_lead_event_with(
         log.push((clocks.len() - 1, started));
     }
 
-    let transitions = save_and_log(txn, &mut clocks, log, now).await?;
+    let transitions = save_and_log(context, txn, clocks, log, now).await?;
     // Thresholds passed by now (not backfill) notify, in this transaction (the outbox).
     crate::notify::sla::on_transitions(txn, now, record, &transitions).await?;
     Ok(transitions)
@@ -181,7 +181,7 @@ pub async fn settle_with(
             log.extend(clock.catch_up(now, true)?.into_iter().map(|t| (index, t)));
         }
     }
-    let transitions = save_and_log(txn, &mut clocks, log, now).await?;
+    let transitions = save_and_log(context, txn, clocks, log, now).await?;
     crate::notify::sla::on_transitions(txn, now, record, &transitions).await?;
     Ok(transitions)
 }
@@ -199,44 +199,66 @@ pub async fn lead_clocks(
         .await?)
 }
 
+/// The lead's clocks in the order [`lead_clocks`] reads them: the stored ones (none for a lead
+/// a write-behind context knows is new) and those the context has not written yet.
 async fn load_clocks(
     context: &mut SlaContext,
     conn: &impl ConnectionTrait,
     lead_id: i64,
 ) -> Result<Vec<TrackedClock>, ApiError> {
-    let rows = lead_clocks(conn, lead_id).await?;
-    let mut clocks = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let policy = context.policy(conn, row.policy_id).await?;
-        let calendar = context.calendar(conn, row.calendar_id).await?;
-        clocks.push(TrackedClock::from_row(row, policy, calendar)?);
+    let fresh = context
+        .pending
+        .as_ref()
+        .is_some_and(|pending| pending.fresh.contains(&lead_id));
+    let mut clocks = Vec::new();
+    if !fresh {
+        let rows = lead_clocks(conn, lead_id).await?;
+        clocks.reserve(rows.len());
+        for row in &rows {
+            let policy = context.policy(conn, row.policy_id).await?;
+            let calendar = context.calendar(conn, row.calendar_id).await?;
+            clocks.push(TrackedClock::from_row(row, policy, calendar)?);
+        }
+    }
+    if let Some(pending) = &mut context.pending
+        && let Some(unwritten) = pending.clocks.remove(&lead_id)
+    {
+        clocks.extend(unwritten);
+        clocks.sort_by_key(|c| (c.clock.started_at, c.id));
     }
     Ok(clocks)
 }
 
-/// Writes the changed clocks and turns their transitions into log entries, oldest first.
+/// Writes the changed clocks (a write-behind context keeps the new ones, with reserved ids, for
+/// its flush) and turns their transitions into log entries, oldest first.
 async fn save_and_log(
+    context: &mut SlaContext,
     conn: &impl ConnectionTrait,
-    clocks: &mut [TrackedClock],
+    mut clocks: Vec<TrackedClock>,
     mut log: Vec<(usize, Transition)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Recorded>, ApiError> {
+    let behind = context.pending.is_some();
     for clock in clocks.iter_mut().filter(|c| c.changed) {
-        let row = clock.active_model(now);
-        match clock.id {
-            Some(_) => {
-                row.update(conn).await?;
+        if clock.stored {
+            clock.active_model(now).update(conn).await?;
+        } else if behind {
+            if clock.id.is_none() {
+                clock.id = context.clock_id(conn).await?;
             }
-            None => {
-                let inserted = sla_clocks::Entity::insert(row).exec(conn).await?;
-                clock.id = Some(inserted.last_insert_id);
-            }
+        } else {
+            let inserted = sla_clocks::Entity::insert(clock.active_model(now))
+                .exec(conn)
+                .await?;
+            clock.id = Some(inserted.last_insert_id);
+            clock.stored = true;
         }
         clock.updated_at = now;
         clock.changed = false;
     }
     log.sort_by_key(|(_, t)| t.at);
-    log.into_iter()
+    let entries = log
+        .into_iter()
         .map(|(index, t)| {
             let clock = &clocks[index];
             let clock_id = clock.id.ok_or_else(|| {
@@ -250,7 +272,13 @@ async fn save_and_log(
                 actor_id: None,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    if let Some(pending) = &mut context.pending {
+        for clock in clocks.into_iter().filter(|c| !c.stored) {
+            pending.clocks.entry(clock.lead_id).or_default().push(clock);
+        }
+    }
+    Ok(entries)
 }
 
 /// The log entry of a transition of `clock` (saved as `clock_id`): with what the row was

@@ -119,7 +119,7 @@ async fn replan_leads(
         if log.is_empty() {
             continue;
         }
-        for recorded in save_and_log(txn, &mut clocks, log, now).await? {
+        for recorded in save_and_log(context, txn, clocks, log, now).await? {
             record.append(txn, recorded, now).await?;
         }
         record.save(txn).await?;
