@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::auth::Principal;
 use crate::auth::password::{self, Password};
-use crate::auth::permissions::may_manage_user;
+use crate::auth::permissions::{may_manage_user, may_set_notification_preferences};
 use crate::entities::{business_calendars, teams, users};
 use crate::error::ApiError;
 
@@ -35,6 +35,21 @@ pub struct NewUser {
     pub weight: i32,
     pub slack_webhook_url: Option<String>,
     pub teams_webhook_url: Option<String>,
+    /// SLA notifications by e-mail (default true).
+    pub notify_email: bool,
+    /// SLA notifications to the user's Slack/Teams webhooks (default true).
+    pub notify_chat: bool,
+}
+
+/// A change to how a user is notified; `None` keeps the current value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationPreferences {
+    pub email: Option<bool>,
+    pub chat: Option<bool>,
+    /// `Some(None)` clears the URL.
+    pub slack_webhook_url: Option<Option<String>>,
+    /// `Some(None)` clears the URL.
+    pub teams_webhook_url: Option<Option<String>>,
 }
 
 /// Creates a user. Referenced team, manager and calendar must exist; a rep without a team
@@ -97,8 +112,8 @@ pub async fn create_user(
         out_of_office_since: Set(None),
         slack_webhook_url: Set(new.slack_webhook_url),
         teams_webhook_url: Set(new.teams_webhook_url),
-        notify_email: Set(true),
-        notify_chat: Set(true),
+        notify_email: Set(new.notify_email),
+        notify_chat: Set(new.notify_chat),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -131,13 +146,7 @@ pub async fn set_out_of_office(
     let target = find_user(db, user_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no user with id {user_id}")))?;
-    let team_manager_id = match target.team_id {
-        Some(team_id) => teams::Entity::find_by_id(team_id)
-            .one(db)
-            .await?
-            .and_then(|t| t.manager_id),
-        None => None,
-    };
+    let team_manager_id = team_manager_of(db, &target).await?;
     if !may_manage_user(actor, &target, team_manager_id) {
         return Err(ApiError::Forbidden);
     }
@@ -151,6 +160,64 @@ pub async fn set_out_of_office(
     let user = active.update(db).await?;
     tracing::info!(user_id, out_of_office, "availability changed");
     Ok(user)
+}
+
+/// Changes how a user hears about SLA thresholds. Allowed for the user themself, admins, and
+/// the user's manager (directly or as manager of their team).
+#[tracing::instrument(skip(db, actor, change), fields(actor = actor.user_id))]
+pub async fn set_notification_preferences(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    actor: &Principal,
+    user_id: i64,
+    change: NotificationPreferences,
+) -> Result<users::Model, ApiError> {
+    let target = find_user(db, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("there is no user with id {user_id}")))?;
+    let team_manager_id = team_manager_of(db, &target).await?;
+    if !may_set_notification_preferences(actor, &target, team_manager_id) {
+        return Err(ApiError::Forbidden);
+    }
+    if change == NotificationPreferences::default() {
+        return Ok(target);
+    }
+    let mut active: users::ActiveModel = target.into();
+    if let Some(email) = change.email {
+        active.notify_email = Set(email);
+    }
+    if let Some(chat) = change.chat {
+        active.notify_chat = Set(chat);
+    }
+    if let Some(url) = change.slack_webhook_url {
+        active.slack_webhook_url = Set(url);
+    }
+    if let Some(url) = change.teams_webhook_url {
+        active.teams_webhook_url = Set(url);
+    }
+    active.updated_at = Set(now);
+    let user = active.update(db).await?;
+    tracing::info!(
+        user_id,
+        notify_email = user.notify_email,
+        notify_chat = user.notify_chat,
+        "notification preferences changed"
+    );
+    Ok(user)
+}
+
+/// The manager of the user's team, if any.
+async fn team_manager_of(
+    db: &DatabaseConnection,
+    user: &users::Model,
+) -> Result<Option<i64>, ApiError> {
+    Ok(match user.team_id {
+        Some(team_id) => teams::Entity::find_by_id(team_id)
+            .one(db)
+            .await?
+            .and_then(|t| t.manager_id),
+        None => None,
+    })
 }
 
 pub async fn find_user(db: &DatabaseConnection, id: i64) -> Result<Option<users::Model>, ApiError> {

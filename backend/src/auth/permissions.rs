@@ -6,6 +6,7 @@
 use handoff_shared::domain::Role;
 
 use crate::entities::users;
+use crate::notify::channels::ChannelScope;
 
 use super::Principal;
 
@@ -43,6 +44,10 @@ pub enum Permission {
     /// Connect other systems: inbound integrations (their secrets), outbound webhooks, and
     /// the notification delivery log.
     ManageIntegrations,
+    /// Choose how someone is notified (for whom: see [`may_set_notification_preferences`]).
+    SetNotificationPreferences,
+    /// Manage notification channels (which ones: see [`may_manage_channel`]).
+    ManageNotificationChannels,
 }
 
 /// Whether `role` has `permission`.
@@ -65,6 +70,70 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewReports => matches!(role, Admin | MarketingOps | Manager),
         WatchLiveEvents => matches!(role, Admin | MarketingOps | Manager | Rep),
         SetAvailability => matches!(role, Admin | Manager | Rep),
+        SetNotificationPreferences => matches!(role, Admin | MarketingOps | Manager | Rep),
+        ManageNotificationChannels => matches!(role, Admin | Manager),
+    }
+}
+
+/// Whether `principal` may choose how `target` is notified (e-mail, chat, personal webhooks):
+/// the user themself, an admin, or a MANAGER of the user (their `manager_id`, or the manager of
+/// their team, `team_manager_id`).
+pub fn may_set_notification_preferences(
+    principal: &Principal,
+    target: &users::Model,
+    team_manager_id: Option<i64>,
+) -> bool {
+    principal.user_id == target.id
+        || principal.role == Role::Admin
+        || (principal.role == Role::Manager
+            && (target.manager_id == Some(principal.user_id)
+                || team_manager_id == Some(principal.user_id)))
+}
+
+/// Whether `principal` may read the personal Slack/Teams webhook URLs of user `target_id`:
+/// those URLs are bearer credentials (anyone holding one can post to the channel), so only the
+/// user themself and admins see them.
+pub fn may_see_personal_webhooks(principal: &Principal, target_id: i64) -> bool {
+    principal.user_id == target_id || principal.role == Role::Admin
+}
+
+/// Which notification channels a caller may manage at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelRights {
+    /// Every channel (admins).
+    All,
+    /// The TEAM channels of the teams they manage (managers).
+    TeamsManaged,
+    /// None.
+    None,
+}
+
+/// The notification channels `principal` may manage: see [`ChannelRights`].
+pub fn channel_rights(principal: &Principal) -> ChannelRights {
+    if !allows(principal.role, Permission::ManageNotificationChannels) {
+        return ChannelRights::None;
+    }
+    match principal.role {
+        Role::Admin => ChannelRights::All,
+        Role::Manager => ChannelRights::TeamsManaged,
+        _ => ChannelRights::None,
+    }
+}
+
+/// Whether `principal` may create, change or delete a channel of `scope`; `team_manager_id` is
+/// the manager of the team of a TEAM scope. Admins any channel; managers the TEAM channels of
+/// the teams they manage (USER and ORG channels route other people's alerts: admins only).
+pub fn may_manage_channel(
+    principal: &Principal,
+    scope: ChannelScope,
+    team_manager_id: Option<i64>,
+) -> bool {
+    match channel_rights(principal) {
+        ChannelRights::All => true,
+        ChannelRights::TeamsManaged => {
+            matches!(scope, ChannelScope::Team(_)) && team_manager_id == Some(principal.user_id)
+        }
+        ChannelRights::None => false,
     }
 }
 
@@ -229,6 +298,31 @@ mod tests {
             assert_eq!(
                 allows(role, Permission::ManageApiTokens),
                 role == Role::Admin,
+                "{role}"
+            );
+        }
+    }
+
+    fn principal(user_id: i64, role: Role) -> Principal {
+        Principal {
+            user_id,
+            role,
+            credential: crate::auth::Credential::Cli,
+        }
+    }
+
+    #[test]
+    fn managers_manage_only_their_own_teams_channels() {
+        let boss = principal(7, Role::Manager);
+        assert!(may_manage_channel(&boss, ChannelScope::Team(1), Some(7)));
+        assert!(!may_manage_channel(&boss, ChannelScope::Team(2), Some(8)));
+        assert!(!may_manage_channel(&boss, ChannelScope::User(7), None));
+        assert!(!may_manage_channel(&boss, ChannelScope::Org, None));
+        let admin = principal(1, Role::Admin);
+        assert!(may_manage_channel(&admin, ChannelScope::Org, None));
+        for role in [Role::Rep, Role::MarketingOps, Role::Integration] {
+            assert!(
+                !may_manage_channel(&principal(7, role), ChannelScope::Team(1), Some(7)),
                 "{role}"
             );
         }

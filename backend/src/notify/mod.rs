@@ -5,6 +5,7 @@
 //! The sender delivers signed webhooks, Slack- and Teams-style incoming webhooks and e-mail
 //! (SMTP); [`sla`] decides who hears about an SLA threshold and writes those rows.
 
+pub mod channels;
 pub mod log;
 pub mod outbox;
 pub mod sla;

@@ -15,6 +15,7 @@ mod helpers;
 mod import;
 mod intake;
 mod live;
+mod notification_channels;
 mod notifications_sla;
 mod outbound;
 mod permissions;

@@ -4,6 +4,7 @@ mod auth;
 mod config;
 mod intake;
 mod integrations;
+mod notifications;
 mod stages;
 mod users;
 
@@ -13,6 +14,7 @@ pub use auth::AuthMutation;
 pub use config::ConfigMutation;
 pub use intake::IntakeMutation;
 pub use integrations::IntegrationsMutation;
+pub use notifications::NotificationsMutation;
 pub use stages::StagesMutation;
 pub use users::UsersMutation;
 
@@ -24,4 +26,5 @@ pub struct MutationRoot(
     StagesMutation,
     IntegrationsMutation,
     IntakeMutation,
+    NotificationsMutation,
 );

@@ -3,6 +3,7 @@
 mod config;
 mod integrations;
 mod leads;
+mod notifications;
 mod users;
 
 use async_graphql::MergedObject;
@@ -10,7 +11,14 @@ use async_graphql::MergedObject;
 pub use config::ConfigQuery;
 pub use integrations::IntegrationsQuery;
 pub use leads::LeadsQuery;
+pub use notifications::NotificationsQuery;
 pub use users::UsersQuery;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(UsersQuery, ConfigQuery, IntegrationsQuery, LeadsQuery);
+pub struct QueryRoot(
+    UsersQuery,
+    ConfigQuery,
+    IntegrationsQuery,
+    LeadsQuery,
+    NotificationsQuery,
+);

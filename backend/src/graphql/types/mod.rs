@@ -8,6 +8,7 @@ pub mod intake;
 pub mod integrations;
 pub mod lead;
 pub mod lead_history;
+pub mod notifications;
 pub mod sla;
 pub mod stages;
 pub mod user;

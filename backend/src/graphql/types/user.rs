@@ -1,4 +1,4 @@
-//! `User`, `Team` and `UserInput`.
+//! `User`, `Team`, `UserInput` and `NotificationPreferencesInput`.
 
 use std::str::FromStr as _;
 
@@ -10,10 +10,12 @@ use handoff_shared::domain::{self, Email};
 use super::config::BusinessCalendar;
 use super::enums::{self, stored};
 use crate::auth::password::Password;
+use crate::auth::{self, permissions::may_see_personal_webhooks};
 use crate::entities::{teams, users};
 use crate::graphql::loaders::{load_calendar, load_team, load_user};
 use crate::graphql::{parse_id, to_id};
-use crate::users::NewUser;
+use crate::notify::channels;
+use crate::users::{NewUser, NotificationPreferences};
 
 /// A person who works leads or configures Handoff (or an API token's service identity).
 #[derive(Debug, Clone)]
@@ -65,6 +67,37 @@ impl User {
     /// Out of office: routing skips the user.
     async fn out_of_office(&self) -> bool {
         self.0.out_of_office
+    }
+
+    /// SLA notifications reach the user by e-mail.
+    async fn notify_email(&self) -> bool {
+        self.0.notify_email
+    }
+
+    /// SLA notifications reach the user's own Slack/Teams incoming webhooks (when set).
+    async fn notify_chat(&self) -> bool {
+        self.0.notify_chat
+    }
+
+    /// The user's Slack incoming-webhook URL. A credential: shown only to the user themself
+    /// and to admins, null for everyone else.
+    async fn slack_webhook_url(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.personal_webhook(ctx, &self.0.slack_webhook_url)
+    }
+
+    /// The user's Microsoft Teams incoming-webhook URL. A credential: shown only to the user
+    /// themself and to admins, null for everyone else.
+    async fn teams_webhook_url(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.personal_webhook(ctx, &self.0.teams_webhook_url)
+    }
+}
+
+impl User {
+    fn personal_webhook<'a>(&self, ctx: &Context<'_>, url: &'a Option<String>) -> Option<&'a str> {
+        let principal = auth::principal(ctx).ok()?;
+        may_see_personal_webhooks(principal, self.0.id)
+            .then_some(url.as_deref())
+            .flatten()
     }
 }
 
@@ -135,6 +168,40 @@ pub struct UserInput {
     pub slack_webhook_url: Option<String>,
     /// Microsoft Teams incoming-webhook URL for the user's notifications.
     pub teams_webhook_url: Option<String>,
+    /// SLA notifications by e-mail; default true.
+    pub notify_email: Option<bool>,
+    /// SLA notifications to the user's Slack/Teams webhooks; default true.
+    pub notify_chat: Option<bool>,
+}
+
+/// How a user wants to hear about SLA thresholds; omitted fields keep their value.
+#[derive(Debug, Default, InputObject)]
+pub struct NotificationPreferencesInput {
+    /// E-mail to the user's address.
+    pub email: Option<bool>,
+    /// The user's own Slack/Teams incoming webhooks below.
+    pub chat: Option<bool>,
+    /// Slack incoming-webhook URL (`http(s)://`); blank clears it.
+    pub slack_webhook_url: Option<String>,
+    /// Microsoft Teams incoming-webhook URL (`http(s)://`); blank clears it.
+    pub teams_webhook_url: Option<String>,
+}
+
+impl TryFrom<NotificationPreferencesInput> for NotificationPreferences {
+    type Error = FieldError;
+
+    fn try_from(input: NotificationPreferencesInput) -> Result<Self, Self::Error> {
+        let url =
+            |raw: Option<String>, field: &str| -> Result<Option<Option<String>>, FieldError> {
+                raw.map(|raw| webhook_url(Some(raw), field)).transpose()
+            };
+        Ok(Self {
+            email: input.email,
+            chat: input.chat,
+            slack_webhook_url: url(input.slack_webhook_url, "slackWebhookUrl")?,
+            teams_webhook_url: url(input.teams_webhook_url, "teamsWebhookUrl")?,
+        })
+    }
 }
 
 impl TryFrom<UserInput> for NewUser {
@@ -189,26 +256,18 @@ impl TryFrom<UserInput> for NewUser {
             weight,
             slack_webhook_url: webhook_url(input.slack_webhook_url, "slackWebhookUrl")?,
             teams_webhook_url: webhook_url(input.teams_webhook_url, "teamsWebhookUrl")?,
+            notify_email: input.notify_email.unwrap_or(true),
+            notify_chat: input.notify_chat.unwrap_or(true),
         })
     }
 }
 
 /// An optional `http(s)://` URL; blank means none.
 fn webhook_url(raw: Option<String>, field: &str) -> Result<Option<String>, FieldError> {
-    let Some(url) = raw.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) else {
-        return Ok(None);
-    };
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    let host_ok = rest.is_some_and(|rest| {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty() && !host.contains(char::is_whitespace)
-    });
-    if !host_ok || url.len() > 2048 {
-        return Err(FieldError::new(field, "must be an http:// or https:// URL"));
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(url) => channels::http_url(url, field).map(Some),
     }
-    Ok(Some(url))
 }
 
 #[cfg(test)]
@@ -229,7 +288,28 @@ mod tests {
             weight: None,
             slack_webhook_url: None,
             teams_webhook_url: None,
+            notify_email: None,
+            notify_chat: None,
         }
+    }
+
+    #[test]
+    fn blank_urls_clear_and_omitted_ones_stay() {
+        let prefs = NotificationPreferences::try_from(NotificationPreferencesInput {
+            email: Some(false),
+            slack_webhook_url: Some("  ".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(prefs.email, Some(false));
+        assert_eq!(prefs.slack_webhook_url, Some(None));
+        assert_eq!(prefs.teams_webhook_url, None);
+        let bad = NotificationPreferences::try_from(NotificationPreferencesInput {
+            teams_webhook_url: Some("mailto:x@y".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(bad.field, "teamsWebhookUrl");
     }
 
     #[test]
