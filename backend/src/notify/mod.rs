@@ -8,3 +8,4 @@
 pub mod log;
 pub mod outbox;
 pub mod sla;
+pub mod smtp;
