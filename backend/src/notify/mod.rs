@@ -9,3 +9,4 @@ pub mod channels;
 pub mod log;
 pub mod outbox;
 pub mod sla;
+pub mod smtp;

@@ -1,11 +1,23 @@
 //! The outbox: enqueueing (inside the caller's transaction) and the background sender.
 //!
-//! Delivery is at least once: a row is claimed by pushing its `next_attempt_at` a lease into
-//! the future (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent senders never claim the
-//! same row), delivered outside any transaction, then marked sent, retried with exponential
-//! backoff, or dead after [`MAX_ATTEMPTS`]. A sender that dies mid-delivery leaves the row to
-//! be retried when the lease runs out; receivers deduplicate by `X-Handoff-Delivery` (webhooks)
-//! or by `Message-ID` (e-mail), both derived from the idempotency key.
+//! A row is claimed by pushing its `next_attempt_at` a lease into the future (PostgreSQL:
+//! `FOR UPDATE SKIP LOCKED`, so concurrent senders never claim the same row), delivered outside
+//! any transaction, then marked sent, retried with exponential backoff, or dead after
+//! [`MAX_ATTEMPTS`]. A sender that dies mid-delivery leaves the row to be retried when the
+//! lease runs out.
+//!
+//! E-mail to a plain `smtp://` server is sent at most once, so exactly once as long as the
+//! server answers: "commit before the dot". Everything up to the message data goes out
+//! ([`super::smtp`]), then the row is committed as sent, and only then the terminating
+//! `<CRLF>.<CRLF>` is written. A crash before the commit leaves the server an unfinished DATA,
+//! which it discards, and the row is retried; a crash after it loses the one write of the dot.
+//! A refusal after the dot (4xx, 5xx) turns the committed attempt back into a failed one.
+//!
+//! Everything else is at least once: webhooks, Slack and Teams, and e-mail through lettre's
+//! transport (`smtps://`, STARTTLS with `?tls=`, or `smtp://` with credentials), where a crash
+//! between the receiver's acceptance and our commit means a second delivery. Receivers
+//! deduplicate by `X-Handoff-Delivery` (webhooks) or by the stable `Message-ID` (e-mail), both
+//! derived from the idempotency key.
 //!
 //! Channels: `webhook` (signed JSON: an outbound webhook, or a `notification_channels` row of
 //! kind `webhook`), `slack` and `teams` (incoming-webhook JSON POSTed to the row's target as
@@ -24,6 +36,7 @@ use sea_orm::{
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
 
+use super::smtp::{PlainSmtp, Session, SmtpError};
 use crate::clock::SharedClock;
 use crate::configuration::MailSettings;
 use crate::entities::{
@@ -249,8 +262,19 @@ impl Sender {
 /// An SMTP transport with the sender's address.
 #[derive(Clone)]
 struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: MailTransport,
     from: Mailbox,
+}
+
+/// How e-mail leaves.
+#[derive(Clone)]
+enum MailTransport {
+    /// Plain `smtp://` without credentials: our own client, committing before the dot
+    /// (exactly once).
+    Plain(PlainSmtp),
+    /// TLS (`smtps://`, `?tls=`) or credentials: lettre's pooled transport (at least once,
+    /// with a stable `Message-ID`).
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 impl Mailer {
@@ -262,10 +286,16 @@ impl Mailer {
             .from
             .parse()
             .map_err(|error| format!("HANDOFF_MAIL_FROM {:?}: {error}", settings.from))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        // lettre validates every form (and reports what is wrong); plain ones then go through
+        // the split client.
+        let lettre = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|error| format!("SMTP_URL is not a usable SMTP URL: {error}"))?
             .timeout(Some(SMTP_TIMEOUT))
             .build();
+        let transport = match PlainSmtp::from_url(url, SMTP_TIMEOUT) {
+            Some(plain) => MailTransport::Plain(plain),
+            None => MailTransport::Lettre(lettre),
+        };
         Ok(Self { transport, from })
     }
 }
@@ -289,22 +319,36 @@ pub async fn deliver_due(
     let count = claimed.len();
     let since = std::time::Instant::now();
     let mut rows = claimed.into_iter();
-    while let Some(notification) = rows.next() {
-        // Past half the lease, hand the rest back rather than risk another sender claiming a
-        // row this one is still delivering.
-        if since.elapsed() > (LEASE / 2).to_std().unwrap_or_default() {
-            let rest: Vec<i64> = std::iter::once(notification.id)
-                .chain(rows.map(|n| n.id))
-                .collect();
-            release(db, clock.now(), rest).await?;
-            break;
+    // One plain SMTP connection for the batch's e-mails, opened on the first.
+    let mut smtp: Option<Session> = None;
+    let result = async {
+        while let Some(notification) = rows.next() {
+            // Past half the lease, hand the rest back rather than risk another sender claiming a
+            // row this one is still delivering.
+            if since.elapsed() > (LEASE / 2).to_std().unwrap_or_default() {
+                let rest: Vec<i64> = std::iter::once(notification.id)
+                    .chain(rows.by_ref().map(|n| n.id))
+                    .collect();
+                release(db, clock.now(), rest).await?;
+                break;
+            }
+            if notification.channel == EMAIL {
+                send_email(db, clock, &sender.mail, &mut smtp, &notification).await?;
+            } else {
+                let outcome = deliver(db, sender, &notification).await;
+                // Recorded at once, row by row: the window between the receiver's acceptance and
+                // the row being marked sent (where a crash means a second delivery) stays one
+                // statement.
+                record(db, clock.now(), &notification, outcome, None).await?;
+            }
         }
-        let outcome = deliver(db, sender, &notification).await;
-        // Recorded at once, row by row: the window between the receiver's acceptance and the
-        // row being marked sent (where a crash means a second delivery) stays one statement.
-        record(db, clock.now(), &notification, outcome).await?;
+        Ok::<_, ApiError>(())
     }
-    Ok(count)
+    .await;
+    if let Some(session) = smtp {
+        session.quit().await;
+    }
+    result.map(|()| count)
 }
 
 /// Makes claimed rows due again at once.
@@ -386,8 +430,9 @@ impl Outcome {
     }
 }
 
-/// One delivery attempt.
-pub async fn deliver(
+/// One delivery attempt of a webhook, Slack or Teams row (e-mail goes through
+/// [`send_email`], which records its attempts itself).
+async fn deliver(
     db: &DatabaseConnection,
     sender: &Sender,
     notification: &notifications::Model,
@@ -395,7 +440,6 @@ pub async fn deliver(
     match notification.channel.as_str() {
         WEBHOOK => deliver_webhook(db, &sender.http, notification).await,
         SLACK | TEAMS => post_json(&sender.http, &notification.target, None, notification).await,
-        EMAIL => deliver_email(&sender.mail, notification).await,
         other => Outcome::permanent(format!("channel {other:?} has no sender")),
     }
 }
@@ -491,40 +535,76 @@ async fn post_json(
     }
 }
 
-/// Sends an e-mail row: To its target, From `HANDOFF_MAIL_FROM`, with a `Message-ID` derived
-/// from its key. A permanent SMTP refusal (5xx) dead-letters it at once; anything else is
-/// retried.
-async fn deliver_email(
+/// Sends an e-mail row and records the attempt: To its target, From `HANDOFF_MAIL_FROM`, with
+/// a `Message-ID` derived from its key. A permanent SMTP refusal (5xx) dead-letters it at once;
+/// anything else is retried. `smtp` is the batch's plain connection (opened here when needed,
+/// dropped when broken).
+async fn send_email(
+    db: &DatabaseConnection,
+    clock: &SharedClock,
     mail: &Result<Mailer, String>,
+    smtp: &mut Option<Session>,
     notification: &notifications::Model,
-) -> Outcome {
+) -> Result<(), ApiError> {
     let mailer = match mail {
         Ok(mailer) => mailer,
-        Err(reason) => return Outcome::transient(reason.clone()),
-    };
-    let to: Mailbox = match notification.target.parse() {
-        Ok(to) => to,
-        Err(error) => {
-            return Outcome::permanent(format!(
-                "{:?} is not an e-mail address: {error}",
-                notification.target
-            ));
+        Err(reason) => {
+            let outcome = Outcome::transient(reason.clone());
+            return record(db, clock.now(), notification, outcome, None)
+                .await
+                .map(drop);
         }
     };
+    let message = match build_email(mailer, notification) {
+        Ok(message) => message,
+        Err(outcome) => {
+            return record(db, clock.now(), notification, outcome, None)
+                .await
+                .map(drop);
+        }
+    };
+    match &mailer.transport {
+        MailTransport::Lettre(transport) => {
+            let outcome = send_with_lettre(transport, message).await;
+            record(db, clock.now(), notification, outcome, None)
+                .await
+                .map(drop)
+        }
+        MailTransport::Plain(plain) => {
+            send_before_the_dot(db, clock, plain, smtp, notification, &message).await
+        }
+    }
+}
+
+/// The e-mail of a row, or the permanent failure of a row that can never be one.
+fn build_email(
+    mailer: &Mailer,
+    notification: &notifications::Model,
+) -> Result<lettre::Message, Outcome> {
+    let to: Mailbox = notification.target.parse().map_err(|error| {
+        Outcome::permanent(format!(
+            "{:?} is not an e-mail address: {error}",
+            notification.target
+        ))
+    })?;
     let domain = mailer.from.email.domain().to_owned();
-    let message = lettre::Message::builder()
+    lettre::Message::builder()
         .from(mailer.from.clone())
         .to(to)
         .subject(notification.subject.clone())
         .message_id(Some(message_id(&notification.idempotency_key, &domain)))
         .date(std::time::SystemTime::from(notification.created_at))
         .header(ContentType::TEXT_PLAIN)
-        .body(notification.body.clone());
-    let message = match message {
-        Ok(message) => message,
-        Err(error) => return Outcome::permanent(format!("cannot build the e-mail: {error}")),
-    };
-    match mailer.transport.send(message).await {
+        .body(notification.body.clone())
+        .map_err(|error| Outcome::permanent(format!("cannot build the e-mail: {error}")))
+}
+
+/// One attempt through lettre's transport: at least once (see the module docs).
+async fn send_with_lettre(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    message: lettre::Message,
+) -> Outcome {
+    match transport.send(message).await {
         Ok(response) => Outcome {
             success: true,
             status_code: Some(i32::from(u16::from(response.code()))),
@@ -550,6 +630,143 @@ async fn deliver_email(
     }
 }
 
+/// The failed attempt of an SMTP error.
+fn smtp_failure(error: &SmtpError) -> Outcome {
+    Outcome {
+        success: false,
+        status_code: error.code.map(i32::from),
+        error: Some(error.text.clone()),
+        permanent: error.is_permanent(),
+    }
+}
+
+/// "Commit before the dot": sends the message up to its terminating dot, commits the row as
+/// sent, then ends the message. A refusal of the finished message reverts the row (4xx:
+/// pending with backoff, 5xx: dead); a refusal before it is an ordinary failed attempt.
+async fn send_before_the_dot(
+    db: &DatabaseConnection,
+    clock: &SharedClock,
+    plain: &PlainSmtp,
+    smtp: &mut Option<Session>,
+    notification: &notifications::Model,
+    message: &lettre::Message,
+) -> Result<(), ApiError> {
+    let bytes = message.formatted();
+    let session = match prepare(plain, smtp, message, &bytes).await {
+        Ok(session) => session,
+        Err(error) => {
+            // The server has taken nothing: an ordinary failed attempt.
+            return record(db, clock.now(), notification, smtp_failure(&error), None)
+                .await
+                .map(drop);
+        }
+    };
+    // The commit. Its status code comes only with the reply to the dot: a refusal rewrites
+    // the attempt below, an acceptance leaves it as it is.
+    let committed = Outcome {
+        success: true,
+        status_code: None,
+        error: None,
+        permanent: false,
+    };
+    let attempt = match record(db, clock.now(), notification, committed, None).await {
+        Ok(attempt) => attempt,
+        Err(error) => {
+            // Not committed: drop the connection, so the server discards the unfinished
+            // message, and leave the row to its lease.
+            *smtp = None;
+            return Err(error);
+        }
+    };
+    match session.finish().await {
+        Ok(_) => Ok(()),
+        Err(error) if error.code.is_some() => {
+            tracing::warn!(
+                notification_id = notification.id,
+                error = %error,
+                "the SMTP server refused the finished e-mail; the sent mark is reverted"
+            );
+            record(
+                db,
+                clock.now(),
+                notification,
+                smtp_failure(&error),
+                Some(attempt),
+            )
+            .await
+            .map(drop)
+        }
+        Err(error) => {
+            // No verdict: the server may have the message. Sending it again could deliver it
+            // twice, so it stays sent, with the doubt in the log.
+            *smtp = None;
+            tracing::warn!(
+                notification_id = notification.id,
+                error = %error,
+                "no SMTP reply to the end of an e-mail; it is counted as sent"
+            );
+            unconfirmed(db, notification.id, attempt, &error).await
+        }
+    }
+}
+
+/// The batch's session with the message prepared on it (all but the dot). A reused
+/// connection that has broken (the server timed it out) is replaced once: nothing was taken.
+async fn prepare<'s>(
+    plain: &PlainSmtp,
+    smtp: &'s mut Option<Session>,
+    message: &lettre::Message,
+    bytes: &[u8],
+) -> Result<&'s mut Session, SmtpError> {
+    if let Some(session) = smtp.as_mut() {
+        match session.prepare(message.envelope(), bytes).await {
+            Ok(()) => {}
+            Err(error) if error.code.is_some() => return Err(error),
+            Err(_) => *smtp = None,
+        }
+    }
+    if smtp.is_none() {
+        let mut session = plain.connect().await?;
+        let prepared = session.prepare(message.envelope(), bytes).await;
+        let broken = matches!(&prepared, Err(error) if error.code.is_none());
+        if !broken {
+            *smtp = Some(session);
+        }
+        prepared?;
+    }
+    smtp.as_mut().ok_or_else(|| SmtpError {
+        code: None,
+        text: "SMTP: no connection".to_owned(),
+    })
+}
+
+/// Notes, on a row kept as sent, that the server never answered its final dot.
+async fn unconfirmed(
+    db: &DatabaseConnection,
+    notification_id: i64,
+    attempt: i64,
+    error: &SmtpError,
+) -> Result<(), ApiError> {
+    let text = format!("{error}; counted as sent (the server may not have it)");
+    let txn = db.begin().await?;
+    notification_attempts::ActiveModel {
+        id: Set(attempt),
+        error: Set(Some(text.clone())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    notifications::ActiveModel {
+        id: Set(notification_id),
+        last_error: Set(Some(text)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// A transport error with its causes (reqwest's own text is "error sending request").
 fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
@@ -562,25 +779,46 @@ fn describe(error: &reqwest::Error) -> String {
     text
 }
 
-/// Writes the attempt to the log and moves the notification on.
+/// Writes the attempt to the log and moves the notification on; returns the attempt's id.
+/// With `amend`, the outcome replaces that attempt (committed as a success before the
+/// server's verdict on an e-mail, which then refused it) instead of adding one; `notification`
+/// is the row as claimed, before that attempt.
 async fn record(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     notification: &notifications::Model,
     outcome: Outcome,
-) -> Result<(), ApiError> {
+    amend: Option<i64>,
+) -> Result<i64, ApiError> {
     let attempts = notification.attempts + 1;
     let txn = db.begin().await?;
-    notification_attempts::ActiveModel {
-        notification_id: Set(notification.id),
-        attempted_at: Set(now),
-        success: Set(outcome.success),
-        status_code: Set(outcome.status_code),
-        error: Set(outcome.error.clone()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let attempt = match amend {
+        None => {
+            notification_attempts::ActiveModel {
+                notification_id: Set(notification.id),
+                attempted_at: Set(now),
+                success: Set(outcome.success),
+                status_code: Set(outcome.status_code),
+                error: Set(outcome.error.clone()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+            .id
+        }
+        Some(id) => {
+            notification_attempts::ActiveModel {
+                id: Set(id),
+                success: Set(outcome.success),
+                status_code: Set(outcome.status_code),
+                error: Set(outcome.error.clone()),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?
+            .id
+        }
+    };
     let mut row = notifications::ActiveModel {
         id: Set(notification.id),
         attempts: Set(attempts),
@@ -597,6 +835,7 @@ async fn record(
         );
     } else if outcome.permanent || attempts >= MAX_ATTEMPTS {
         row.status = Set(DEAD.to_owned());
+        row.sent_at = Set(None);
         tracing::warn!(
             notification_id = notification.id,
             attempts,
@@ -604,6 +843,8 @@ async fn record(
             "notification dead-lettered"
         );
     } else {
+        row.status = Set(PENDING.to_owned());
+        row.sent_at = Set(None);
         row.next_attempt_at = Set(now + backoff(attempts));
         tracing::info!(
             notification_id = notification.id,
@@ -614,7 +855,7 @@ async fn record(
     }
     row.update(&txn).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(attempt)
 }
 
 #[cfg(test)]

@@ -660,3 +660,190 @@ async fn without_escalation_the_breach_goes_to_the_rep() {
     assert!(mails_to(&sink, "boss@handoff.test").is_empty());
     let _ = org.boss;
 }
+
+/// A loopback SMTP server that holds its reply to the end of each message until the test
+/// opens `gate`, then answers with the next of `verdicts` (250 once they run out).
+struct Responder {
+    port: u16,
+    /// Messages whose terminating dot arrived (their data, dot-unstuffed).
+    messages: Arc<Mutex<Vec<String>>>,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl Responder {
+    async fn start(verdicts: &[&str]) -> Self {
+        use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages: Arc<Mutex<Vec<String>>> = Arc::default();
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let verdicts: Arc<Mutex<std::collections::VecDeque<String>>> = Arc::new(Mutex::new(
+            verdicts.iter().map(|v| (*v).to_owned()).collect(),
+        ));
+        let (seen, open) = (messages.clone(), gate.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (seen, open, verdicts) = (seen.clone(), open.clone(), verdicts.clone());
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = tokio::io::BufReader::new(read).lines();
+                    write.write_all(b"220 responder\r\n").await.unwrap();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                        let reply = match verb.as_str() {
+                            "EHLO" => "250-responder\r\n250 8BITMIME\r\n".to_owned(),
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                return;
+                            }
+                            "DATA" => {
+                                write.write_all(b"354 go on\r\n").await.unwrap();
+                                let mut data = Vec::new();
+                                loop {
+                                    // A connection dropped mid-data: discarded.
+                                    let Ok(Some(line)) = lines.next_line().await else {
+                                        return;
+                                    };
+                                    if line == "." {
+                                        break;
+                                    }
+                                    data.push(line.strip_prefix('.').unwrap_or(&line).to_owned());
+                                }
+                                seen.lock().unwrap().push(data.join("\r\n"));
+                                open.acquire().await.unwrap().forget();
+                                let verdict = verdicts.lock().unwrap().pop_front();
+                                format!("{}\r\n", verdict.as_deref().unwrap_or("250 OK"))
+                            }
+                            _ => "250 OK\r\n".to_owned(),
+                        };
+                        if write.write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            port,
+            messages,
+            gate,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    fn count(&self) -> usize {
+        self.messages.lock().unwrap().len()
+    }
+}
+
+async fn attempt_log(app: &TestApp, notification_id: i64) -> Vec<(bool, Option<i32>)> {
+    use handoff::entities::notification_attempts;
+    notification_attempts::Entity::find()
+        .filter(notification_attempts::Column::NotificationId.eq(notification_id))
+        .order_by_asc(notification_attempts::Column::Id)
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.success, a.status_code))
+        .collect()
+}
+
+/// The lead's only outbox row once `check` holds (waits up to 10 s).
+async fn row_when(
+    app: &TestApp,
+    lead_id: i64,
+    what: &str,
+    check: impl Fn(&notifications::Model) -> bool,
+) -> notifications::Model {
+    for _ in 0..200 {
+        let rows = outbox_rows(app, lead_id).await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        if check(&rows[0]) {
+            return rows[0].clone();
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!(
+        "timed out waiting for {what}: {:?}",
+        outbox_rows(app, lead_id).await
+    );
+}
+
+#[tokio::test]
+async fn a_mail_is_committed_as_sent_before_its_dot_and_a_451_after_it_reverts_the_row() {
+    let responder = Responder::start(&["451 4.3.0 try again later"]).await;
+    let app = app_with_mail(Some(responder.url())).await;
+    let org = organisation(&app, true).await;
+    let lead = assigned_lead(&app, "grey", org.rep, org.team, app.clock.now()).await;
+    app.clock.advance(Duration::seconds(55));
+    settle(&app, lead).await;
+
+    // The whole message is at the server, which has not answered yet: the row is sent.
+    eventually("the message data", || {
+        (responder.count() == 1).then_some(())
+    })
+    .await;
+    let row = row_when(&app, lead, "the commit", |r| r.attempts == 1).await;
+    assert_eq!(row.status, outbox::SENT, "{row:?}");
+    assert_eq!(attempt_log(&app, row.id).await, vec![(true, None)]);
+
+    // 451 after the dot: back to pending, the attempt a failure, retried after the backoff.
+    let refused_at = app.clock.now();
+    responder.gate.add_permits(1);
+    let row = row_when(&app, lead, "the revert", |r| r.status == outbox::PENDING).await;
+    assert_eq!(row.attempts, 1, "{row:?}");
+    assert_eq!(row.sent_at, None, "{row:?}");
+    assert_eq!(row.next_attempt_at, refused_at + outbox::backoff(1));
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("451"),
+        "{row:?}"
+    );
+    assert_eq!(attempt_log(&app, row.id).await, vec![(false, Some(451))]);
+
+    responder.gate.add_permits(10);
+    app.clock.advance(outbox::backoff(1) + Duration::seconds(1));
+    let row = row_when(&app, lead, "the retry", |r| r.status == outbox::SENT).await;
+    assert_eq!(row.attempts, 2, "{row:?}");
+    assert_eq!(
+        attempt_log(&app, row.id).await,
+        vec![(false, Some(451)), (true, None)]
+    );
+    let messages = responder.messages.lock().unwrap().clone();
+    assert_eq!(messages.len(), 2);
+    let id = outbox::message_id(&row.idempotency_key, "handoff.test");
+    assert!(
+        messages.iter().all(|m| m.contains(&id)),
+        "{id} in {messages:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_after_the_dot_dead_letters_the_committed_row() {
+    let responder = Responder::start(&["554 5.6.0 content rejected"]).await;
+    responder.gate.add_permits(10);
+    let app = app_with_mail(Some(responder.url())).await;
+    let org = organisation(&app, true).await;
+    let lead = assigned_lead(&app, "rejected", org.rep, org.team, app.clock.now()).await;
+    app.clock.advance(Duration::seconds(55));
+    settle(&app, lead).await;
+
+    let row = row_when(&app, lead, "the dead letter", |r| r.status == outbox::DEAD).await;
+    assert_eq!(row.attempts, 1, "{row:?}");
+    assert_eq!(row.sent_at, None, "{row:?}");
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("554"),
+        "{row:?}"
+    );
+    assert_eq!(attempt_log(&app, row.id).await, vec![(false, Some(554))]);
+    assert_eq!(responder.count(), 1);
+}
