@@ -79,10 +79,12 @@ async fn max_id(db: &DatabaseConnection) -> Result<i64, DbErr> {
 
 /// SQLite: read what was committed after `last`, page by page, forever.
 async fn poll(db: DatabaseConnection, bus: EventBus, mut last: i64) {
-    let mut interval = tokio::time::interval(POLL_EVERY);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        interval.tick().await;
+        // The next poll, or sooner when this process says it committed events.
+        tokio::select! {
+            () = tokio::time::sleep(POLL_EVERY) => {}
+            () = bus.wait_committed() => {}
+        }
         loop {
             let page = match rows_after(&db, last, None).await {
                 Ok(page) => page,

@@ -77,6 +77,9 @@ impl LiveEvent {
 #[derive(Debug, Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<LiveEvent>,
+    /// Rung by in-process writers right after they commit (the SLA scheduler), so the SQLite
+    /// feed reads at once instead of at its next poll.
+    committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Default for EventBus {
@@ -88,7 +91,20 @@ impl Default for EventBus {
 impl EventBus {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
-        Self { sender }
+        Self {
+            sender,
+            committed: std::sync::Arc::default(),
+        }
+    }
+
+    /// Tells the feed that new events were committed in this process.
+    pub fn committed(&self) {
+        self.committed.notify_one();
+    }
+
+    /// Resolves at the next [`Self::committed`] (or at once if one came since the last wait).
+    pub async fn wait_committed(&self) {
+        self.committed.notified().await;
     }
 
     /// Sends to every current subscriber without waiting for any; nobody listening is fine.

@@ -10,8 +10,9 @@
 //!   LOCKED`, so two processes never settle the same lead at once, and the second to see a
 //!   clock finds it already settled. The notifications a threshold causes are written in that
 //!   transaction with idempotency keys (see [`crate::notify`]). SQLite is single-instance.
-//! - Precise: the loop polls every [`POLL`] and, while a tick finds a full batch, goes on at
-//!   once; thresholds fire a fraction of a second after their instants.
+//! - Precise: after each tick the loop sleeps until the next instant a clock acts at (read from
+//!   the index), at most [`POLL`] (clocks started meanwhile may be due sooner), and while a tick
+//!   finds a full batch it goes on at once.
 //!
 //! Firing goes through [`super::settle_with`], the same code that catches thresholds up when a
 //! lead event arrives, so the log is the same whichever of them gets there first.
@@ -50,6 +51,8 @@ pub struct Tick {
     pub thresholds: usize,
     /// Leads taken from their owner by a breach (`reassignOnBreach`).
     pub reassigned: usize,
+    /// The earliest instant any clock must act at after this tick.
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 /// Runs the scheduler until the process ends.
@@ -58,9 +61,11 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         tracing::info!("the SLA scheduler is running");
         loop {
             let now = state.clock.now();
+            let mut wait = POLL;
             match fire_due(&state.db, now, BATCH).await {
                 Ok(tick) => {
                     if tick.thresholds > 0 {
+                        state.events.committed();
                         tracing::info!(
                             due = tick.due,
                             thresholds = tick.thresholds,
@@ -72,13 +77,19 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                     if tick.due as u64 >= BATCH {
                         continue;
                     }
+                    // Sleep until the next instant a clock acts at, or the next poll (clocks
+                    // started meanwhile may be due sooner), whichever comes first.
+                    if let Some(next) = tick.next_due {
+                        let until = (next - state.clock.now()).to_std().unwrap_or_default();
+                        wait = wait.min(until);
+                    }
                 }
                 Err(error) => {
                     let parts = error.into_parts();
                     tracing::warn!(error = %parts.message, "an SLA scheduler tick failed; retrying");
                 }
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(wait).await;
         }
     })
 }
@@ -107,6 +118,7 @@ pub async fn fire_due(
         ..Tick::default()
     };
     if due.is_empty() {
+        tick.next_due = next_due(&txn).await?;
         return Ok(tick);
     }
     let mut lead_ids = due;
@@ -160,8 +172,23 @@ pub async fn fire_due(
     if let Some(router) = &router {
         router.save(&txn, now).await?;
     }
+    tick.next_due = next_due(&txn).await?;
     txn.commit().await?;
     Ok(tick)
+}
+
+/// The earliest `next_fire_at` of all clocks (one step down the index).
+async fn next_due(txn: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, ApiError> {
+    Ok(sla_clocks::Entity::find()
+        .select_only()
+        .column(sla_clocks::Column::NextFireAt)
+        .filter(sla_clocks::Column::NextFireAt.is_not_null())
+        .order_by_asc(sla_clocks::Column::NextFireAt)
+        .limit(1)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(txn)
+        .await?
+        .flatten())
 }
 
 /// The leads of `ids` this transaction may work on: on PostgreSQL it locks them, passing over
