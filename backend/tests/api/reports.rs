@@ -289,11 +289,22 @@ async fn history(app: &TestApp, org: &Org) {
                 json!({ "kind": "engagement", "occurredAt": "2026-03-19T09:40:00Z", "engagement": "pricing_page" })
             ]
         ),
+        lead(
+            "l15",
+            "demo_request",
+            Some("web"),
+            Some("summer"),
+            "2026-03-17T10:00:00Z",
+            "a",
+            vec![
+                json!({ "kind": "disqualified", "occurredAt": "2026-03-17T10:30:00Z", "reasonCode": "bad_fit" })
+            ]
+        ),
     ]);
-    let query = "mutation($leads: [LeadInput!]!) { ingestLeads(leads: $leads) { created errors { index field message } } }";
+    let query = "mutation($leads: [LeadInput!]!) { ingestLeads(leads: $leads) { created updated errors { index field message } leads { externalId status } } }";
     let data = ok(app, &org.admin, query, json!({ "leads": leads })).await;
     assert_eq!(data["ingestLeads"]["errors"], json!([]), "{data}");
-    assert_eq!(data["ingestLeads"]["created"], 14);
+    assert_eq!(data["ingestLeads"]["created"], 15, "{data}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -844,7 +855,7 @@ fn expected_feedback(log: &Log, f: &Filter) -> Value {
             "bySource": by_source, "byCampaign": by_campaign, "campaignRanking": ranking })
 }
 
-const LEAKAGE: &str = "query($filter: ReportFilter, $days: Int) { leakage(filter: $filter, staleDays: $days) { staleDays count openMqls share leads { externalId } } }";
+const LEAKAGE: &str = "query($filter: ReportFilter, $days: Int) { leakage(filter: $filter, staleDays: $days) { staleDays count openMqls share leads(first: 50) { totalCount edges { node { externalId } } } } }";
 
 fn expected_leakage(log: &Log, f: &Filter, days: i64, external: &HashMap<i64, String>) -> Value {
     let cutoff = at(NOW) - Duration::days(days);
@@ -860,10 +871,11 @@ fn expected_leakage(log: &Log, f: &Filter, days: i64, external: &HashMap<i64, St
     let leaked: Vec<Value> = open
         .iter()
         .filter(|(_, l)| l.last_activity.or(l.mql_at).unwrap() < cutoff)
-        .map(|(id, _)| json!({ "externalId": external[id] }))
+        .map(|(id, _)| json!({ "node": { "externalId": external[id] } }))
         .collect();
     json!({ "staleDays": days, "count": leaked.len(), "openMqls": open.len(),
-            "share": rate(leaked.len(), open.len()), "leads": leaked })
+            "share": rate(leaked.len(), open.len()),
+            "leads": { "totalCount": leaked.len(), "edges": leaked } })
 }
 
 #[tokio::test]
@@ -969,11 +981,11 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
     )
     .await;
     // Met: l1, l3, l4 (paused by the reply, stopped within 2 h of business time), l6 (across
-    // the weekend and the Monday holiday), l11, l14. Breached: l2 (late touch), l9, l10
+    // the weekend and the Monday holiday), l11, l14, l15 (disqualified in time). Breached: l2 (late touch), l9, l10
     // (never touched). Running: l5 (paused), l7 (approaching), l8.
     assert_eq!(
         (report["met"].as_i64(), report["breached"].as_i64()),
-        (Some(6), Some(3)),
+        (Some(7), Some(3)),
         "{report}"
     );
     assert_eq!(
@@ -981,7 +993,7 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
         (Some(3), Some(1)),
         "{report}"
     );
-    assert_eq!(report["complianceRate"].as_f64(), Some(6.0 / 9.0));
+    assert_eq!(report["complianceRate"].as_f64(), Some(7.0 / 10.0));
     // l9 breached while A owned it and was moved to B after its due: it stays A's; l3 moved
     // to B before its touch: B's.
     let a = report["byOwner"]
@@ -996,7 +1008,7 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
             a["breached"].as_i64(),
             a["running"].as_i64()
         ),
-        (Some(3), Some(3), Some(2)),
+        (Some(4), Some(3), Some(2)),
         "{a}"
     );
     let funnel = ok(&app, &org.admin, &funnel_query(), json!({})).await;
@@ -1006,17 +1018,52 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
         .iter()
         .map(|s| s["count"].as_i64().unwrap())
         .collect();
-    assert_eq!(counts, vec![12, 5, 2, 1]);
+    assert_eq!(counts, vec![13, 5, 2, 1]);
     let feedback = ok(&app, &org.admin, &feedback_query(), json!({})).await;
     assert_eq!(feedback["feedback"]["rejections"], 3, "{feedback}");
     let leakage = ok(&app, &org.admin, LEAKAGE, json!({})).await;
-    let leaked: Vec<&str> = leakage["leakage"]["leads"]
+    let edges = &leakage["leakage"]["leads"]["edges"];
+    let leaked: Vec<&str> = edges
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| l["externalId"].as_str().unwrap())
+        .map(|l| l["node"]["externalId"].as_str().unwrap())
         .collect();
     assert_eq!(leaked, vec!["l10", "l5"], "{leakage}");
+    // The leaked leads page like every lead list.
+    let page = "query($after: String) { leakage { leads(first: 1, after: $after) { totalCount edges { node { externalId } } pageInfo { hasNextPage endCursor } } } }";
+    let first = ok(&app, &org.admin, page, json!({})).await;
+    let first = &first["leakage"]["leads"];
+    assert_eq!(first["edges"][0]["node"]["externalId"], "l10");
+    assert_eq!(
+        (
+            first["totalCount"].as_i64(),
+            first["pageInfo"]["hasNextPage"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
+    let second = ok(
+        &app,
+        &org.admin,
+        page,
+        json!({ "after": first["pageInfo"]["endCursor"] }),
+    )
+    .await;
+    let second = &second["leakage"]["leads"];
+    assert_eq!(second["edges"][0]["node"]["externalId"], "l5");
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
+    // Disqualifying l15 before acceptance called its ACCEPTANCE clock off.
+    let acceptance = ok(
+        &app,
+        &org.admin,
+        &compliance_query(),
+        json!({ "kind": "ACCEPTANCE" }),
+    )
+    .await;
+    assert!(
+        acceptance["slaCompliance"]["cancelled"].as_i64().unwrap() >= 1,
+        "{acceptance}"
+    );
 
     // A manager sees their team's figures only, and may not ask for another team's.
     let mine = Filter {

@@ -4,9 +4,10 @@ use async_graphql::{ComplexObject, Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::enums::{LeadStatus, SlaKind};
-use super::lead::Lead;
+use super::intake::LeadConnection;
 use crate::error::ApiError;
 use crate::graphql::parse_id;
+use crate::handoff::leads as lead_queries;
 use crate::reports::{self, compliance, feedback, funnel, leakage};
 
 /// What every report is narrowed by. A given list matches only its members (an empty list
@@ -419,18 +420,39 @@ impl LeakageReport {
 
 #[ComplexObject]
 impl LeakageReport {
-    /// The leaked leads, least recently active first.
+    /// The leaked leads, least recently active first (Relay connection).
     async fn leads(
         &self,
-        #[graphql(desc = "How many: default 100, at most 1000.")] first: Option<i32>,
-    ) -> async_graphql::Result<Vec<Lead>> {
+        #[graphql(desc = "Page size: default 50, at most 200.")] first: Option<i32>,
+        #[graphql(desc = "A cursor from a previous page: continue behind it.")] after: Option<
+            String,
+        >,
+    ) -> async_graphql::Result<LeadConnection> {
         let first = match first {
-            None => 100,
+            None => lead_queries::DEFAULT_PAGE,
             Some(n) if n < 0 => {
                 return Err(ApiError::bad_input("first", "must not be negative").into());
             }
-            Some(n) => usize::try_from(n).unwrap_or(0).min(1000),
+            Some(n) => u64::try_from(n).unwrap_or(0).min(lead_queries::MAX_PAGE),
         };
-        Ok(self.leaked.iter().take(first).cloned().map(Lead).collect())
+        let start = match after.as_deref() {
+            None => 0,
+            Some(cursor) => {
+                let id = lead_queries::decode_cursor(cursor)
+                    .ok_or_else(|| ApiError::bad_input("after", "is not a cursor from leads"))?;
+                self.leaked
+                    .iter()
+                    .position(|l| l.id == id)
+                    .map_or(self.leaked.len(), |i| i + 1)
+            }
+        };
+        let rest = self.leaked.get(start..).unwrap_or_default();
+        let take = usize::try_from(first).unwrap_or(usize::MAX).min(rest.len());
+        let page = lead_queries::LeadPage {
+            leads: rest[..take].to_vec(),
+            total_count: u64::try_from(self.leaked.len()).unwrap_or(u64::MAX),
+            has_next_page: take < rest.len(),
+        };
+        Ok(LeadConnection::from_page(page, after.is_some()))
     }
 }
