@@ -24,6 +24,7 @@ struct Org {
     admin: String,
     a: i64,
     b: i64,
+    c: i64,
     t1: i64,
     t2: i64,
     manager: String,
@@ -53,6 +54,7 @@ async fn organisation(app: &TestApp) -> Org {
         "mutation($input: NamedCalendarInput!) { upsertBusinessCalendar(input: $input) { id } }";
     let utc = ok(app, &admin, calendar, json!({ "input": { "name": "UTC office", "calendar": { "timezone": "UTC", "weekly": weekly } } })).await;
     let berlin = ok(app, &admin, calendar, json!({ "input": { "name": "Berlin office", "calendar": { "timezone": "Europe/Berlin", "weekly": weekly, "holidays": ["2026-03-16"] } } })).await;
+    let new_york = ok(app, &admin, calendar, json!({ "input": { "name": "New York office", "calendar": { "timezone": "America/New_York", "weekly": weekly } } })).await;
     let (manager_id, manager) = app.user_with_token("boss@handoff.test", "MANAGER").await;
     let team = "mutation($input: TeamInput!) { upsertTeam(input: $input) { id } }";
     let t1 = ok(
@@ -77,6 +79,9 @@ async fn organisation(app: &TestApp) -> Org {
     let b = app
         .create_user(json!({ "email": "b@handoff.test", "name": "Rep B", "password": "a-good-password", "role": "REP", "teamId": t2.to_string(), "calendarId": berlin["upsertBusinessCalendar"]["id"] }))
         .await;
+    let c = app
+        .create_user(json!({ "email": "c@handoff.test", "name": "Rep C", "password": "a-good-password", "role": "REP", "teamId": t2.to_string(), "calendarId": new_york["upsertBusinessCalendar"]["id"] }))
+        .await;
     let policy = "mutation($input: SlaPolicyInput!) { upsertSlaPolicy(input: $input) { id } }";
     ok(app, &admin, policy, json!({ "input": { "name": "Demo first response", "leadType": "demo_request", "kind": "FIRST_RESPONSE", "targetSeconds": 3600, "startOn": "assigned" } })).await;
     ok(app, &admin, policy, json!({ "input": { "name": "Webinar first response", "leadType": "webinar", "kind": "FIRST_RESPONSE", "targetSeconds": 7200, "startOn": "assigned", "pauseOnResponse": true } })).await;
@@ -85,6 +90,7 @@ async fn organisation(app: &TestApp) -> Org {
         admin,
         a: id(&a["id"]),
         b: id(&b["id"]),
+        c: id(&c["id"]),
         t1,
         t2,
         manager,
@@ -289,6 +295,20 @@ async fn history(app: &TestApp, org: &Org) {
                 json!({ "kind": "engagement", "occurredAt": "2026-03-19T09:40:00Z", "engagement": "pricing_page" })
             ]
         ),
+        // New York springs forward on Sunday 8 March: Friday 16:30 EST + 30 min, then Monday
+        // 09:00-09:30 EDT (13:30Z); the touch at 13:40Z is late.
+        lead(
+            "l16",
+            "demo_request",
+            Some("partner"),
+            Some("q1"),
+            "2026-03-06T21:30:00Z",
+            "c",
+            vec![
+                touch("2026-03-09T13:40:00Z"),
+                ev("accepted", "2026-03-09T14:00:00Z")
+            ]
+        ),
         lead(
             "l15",
             "demo_request",
@@ -304,7 +324,7 @@ async fn history(app: &TestApp, org: &Org) {
     let query = "mutation($leads: [LeadInput!]!) { ingestLeads(leads: $leads) { created updated errors { index field message } leads { externalId status } } }";
     let data = ok(app, &org.admin, query, json!({ "leads": leads })).await;
     assert_eq!(data["ingestLeads"]["errors"], json!([]), "{data}");
-    assert_eq!(data["ingestLeads"]["created"], 15, "{data}");
+    assert_eq!(data["ingestLeads"]["created"], 16, "{data}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -688,6 +708,32 @@ fn normalise(v: &mut Value) {
     }
 }
 
+/// The paths where two JSON values differ, with both sides.
+fn diff(path: &str, actual: &Value, expected: &Value, out: &mut Vec<String>) {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(e.keys()).collect();
+            for key in keys {
+                let (x, y) = (
+                    a.get(key).unwrap_or(&Value::Null),
+                    e.get(key).unwrap_or(&Value::Null),
+                );
+                diff(&format!("{path}.{key}"), x, y, out);
+            }
+        }
+        // The same ratio, printed by two JSON writers: equal to the last bits.
+        (Value::Number(a), Value::Number(e))
+            if (a.as_f64().unwrap() - e.as_f64().unwrap()).abs() <= 1e-12 => {}
+        (Value::Array(a), Value::Array(e)) if a.len() == e.len() => {
+            for (i, (x, y)) in a.iter().zip(e).enumerate() {
+                diff(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        _ if actual != expected => out.push(format!("{path}: report {actual} != log {expected}")),
+        _ => {}
+    }
+}
+
 async fn compare(
     app: &TestApp,
     token: &str,
@@ -696,11 +742,17 @@ async fn compare(
     field: &str,
     mut expected: Value,
 ) -> Value {
+    let vars_text = vars.to_string();
     let data = ok(app, token, query, vars).await;
     let mut actual = data[field].clone();
     normalise(&mut actual);
     normalise(&mut expected);
-    assert_eq!(actual, expected, "{field}");
+    let mut differences = Vec::new();
+    diff(field, &actual, &expected, &mut differences);
+    assert!(
+        differences.is_empty(),
+        "{field} {vars_text}: {differences:#?}"
+    );
     actual
 }
 
@@ -884,12 +936,13 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
     app.clock.set(at(NOW));
     let org = organisation(&app).await;
     history(&app, &org).await;
-    let teams = HashMap::from([(org.a, org.t1), (org.b, org.t2)]);
+    let teams = HashMap::from([(org.a, org.t1), (org.b, org.t2), (org.c, org.t2)]);
     let log = read_log(&app, &teams).await;
     // Names: users by id, teams by minus their id.
     let names = HashMap::from([
         (org.a, "Rep A"),
         (org.b, "Rep B"),
+        (org.c, "Rep C"),
         (-org.t1, "Team one"),
         (-org.t2, "Team two"),
     ]);
@@ -981,11 +1034,11 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
     )
     .await;
     // Met: l1, l3, l4 (paused by the reply, stopped within 2 h of business time), l6 (across
-    // the weekend and the Monday holiday), l11, l14, l15 (disqualified in time). Breached: l2 (late touch), l9, l10
+    // the weekend and the Monday holiday), l11, l14, l15 (disqualified in time). Breached: l2 (late touch), l16 (late by the DST hour), l9, l10
     // (never touched). Running: l5 (paused), l7 (approaching), l8.
     assert_eq!(
         (report["met"].as_i64(), report["breached"].as_i64()),
-        (Some(7), Some(3)),
+        (Some(7), Some(4)),
         "{report}"
     );
     assert_eq!(
@@ -993,7 +1046,7 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
         (Some(3), Some(1)),
         "{report}"
     );
-    assert_eq!(report["complianceRate"].as_f64(), Some(7.0 / 10.0));
+    assert_eq!(report["complianceRate"].as_f64(), Some(7.0 / 11.0));
     // l9 breached while A owned it and was moved to B after its due: it stays A's; l3 moved
     // to B before its touch: B's.
     let a = report["byOwner"]
@@ -1011,6 +1064,17 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
         (Some(4), Some(3), Some(2)),
         "{a}"
     );
+    let c = report["byOwner"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"].as_str() == Some(org.c.to_string().as_str()))
+        .unwrap();
+    assert_eq!(
+        (c["met"].as_i64(), c["breached"].as_i64()),
+        (Some(0), Some(1)),
+        "{c}"
+    );
     let funnel = ok(&app, &org.admin, &funnel_query(), json!({})).await;
     let counts: Vec<i64> = funnel["funnel"]["stages"]
         .as_array()
@@ -1018,7 +1082,7 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
         .iter()
         .map(|s| s["count"].as_i64().unwrap())
         .collect();
-    assert_eq!(counts, vec![13, 5, 2, 1]);
+    assert_eq!(counts, vec![14, 6, 2, 1]);
     let feedback = ok(&app, &org.admin, &feedback_query(), json!({})).await;
     assert_eq!(feedback["feedback"]["rejections"], 3, "{feedback}");
     let leakage = ok(&app, &org.admin, LEAKAGE, json!({})).await;
