@@ -33,6 +33,8 @@ pub mod integrations;
 pub mod metrics;
 /// The notification outbox and its sender: signed webhooks with retries and a delivery log.
 pub mod notify;
+/// Reports: SLA compliance, funnel, feedback, leakage (CONTRACT.md section 6).
+pub mod reports;
 /// HTTP endpoints other than the GraphQL resolvers: health, metrics, GraphiQL, static files.
 pub mod routes;
 /// SLA clocks: started, paused, stopped and re-planned from lead events.

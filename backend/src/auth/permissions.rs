@@ -288,6 +288,56 @@ impl LeadScope {
     }
 }
 
+/// Whose figures a caller may see in reports: see [`report_scope`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportScope {
+    /// The whole organisation (admins, marketing ops).
+    All,
+    /// Only these teams: a manager's, the ones they manage and the one they belong to.
+    Teams(Vec<i64>),
+}
+
+/// The report figures `principal` may see: admins and marketing ops the organisation's, a
+/// manager only their teams' (those they manage and their own), nobody else any (reps work
+/// from their queue and lead pages; a report of one rep's clocks would be a league table
+/// nobody asked for). None: FORBIDDEN.
+pub fn report_scope(
+    principal: &Principal,
+    caller_team_id: Option<i64>,
+    managed_teams: Vec<i64>,
+) -> Option<ReportScope> {
+    if !allows(principal.role, Permission::ViewReports) {
+        return None;
+    }
+    match principal.role {
+        Role::Admin | Role::MarketingOps => Some(ReportScope::All),
+        Role::Manager => {
+            let mut teams = managed_teams;
+            teams.extend(caller_team_id);
+            teams.sort_unstable();
+            teams.dedup();
+            Some(ReportScope::Teams(teams))
+        }
+        Role::Rep | Role::Integration => None,
+    }
+}
+
+impl ReportScope {
+    /// The team list a report runs with, given the one asked for: within a manager's teams,
+    /// asking for another team is refused (None: FORBIDDEN); asking for none means all of
+    /// theirs.
+    pub fn narrow(&self, asked: Option<Vec<i64>>) -> Option<Option<Vec<i64>>> {
+        match self {
+            Self::All => Some(asked),
+            Self::Teams(mine) => match asked {
+                None => Some(Some(mine.clone())),
+                Some(asked) if asked.iter().all(|t| mine.contains(t)) => Some(Some(asked)),
+                Some(_) => None,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +376,26 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn managers_see_reports_of_their_teams_only_and_reps_none() {
+        let boss = principal(7, Role::Manager);
+        let scope = report_scope(&boss, Some(3), vec![1, 3]);
+        assert_eq!(scope, Some(ReportScope::Teams(vec![1, 3])));
+        let scope = scope.unwrap_or(ReportScope::All);
+        assert_eq!(scope.narrow(None), Some(Some(vec![1, 3])));
+        assert_eq!(scope.narrow(Some(vec![3])), Some(Some(vec![3])));
+        assert_eq!(scope.narrow(Some(vec![2])), None);
+        assert_eq!(
+            report_scope(&principal(1, Role::MarketingOps), None, vec![]),
+            Some(ReportScope::All)
+        );
+        assert_eq!(ReportScope::All.narrow(None), Some(None));
+        assert_eq!(
+            report_scope(&principal(2, Role::Rep), Some(3), vec![]),
+            None
+        );
     }
 
     #[test]

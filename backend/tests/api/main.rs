@@ -20,6 +20,7 @@ mod notifications_sla;
 mod outbound;
 mod permissions;
 mod rebuild;
+mod reports;
 mod routing;
 mod schema;
 mod scoring;

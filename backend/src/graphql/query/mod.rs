@@ -4,6 +4,7 @@ mod config;
 mod integrations;
 mod leads;
 mod notifications;
+mod reports;
 mod users;
 
 use async_graphql::MergedObject;
@@ -12,6 +13,7 @@ pub use config::ConfigQuery;
 pub use integrations::IntegrationsQuery;
 pub use leads::LeadsQuery;
 pub use notifications::NotificationsQuery;
+pub use reports::ReportsQuery;
 pub use users::UsersQuery;
 
 #[derive(MergedObject, Default)]
@@ -21,4 +23,5 @@ pub struct QueryRoot(
     IntegrationsQuery,
     LeadsQuery,
     NotificationsQuery,
+    ReportsQuery,
 );

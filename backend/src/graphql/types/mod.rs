@@ -9,6 +9,7 @@ pub mod integrations;
 pub mod lead;
 pub mod lead_history;
 pub mod notifications;
+pub mod reports;
 pub mod sla;
 pub mod stages;
 pub mod user;
