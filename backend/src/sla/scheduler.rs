@@ -22,13 +22,14 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Utc};
 use handoff_shared::domain::SlaEventKind;
 use handoff_shared::lead::LeadEvent;
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Statement, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, TransactionTrait as _,
 };
 
 use super::SlaContext;
-use crate::entities::sla_clocks;
+use crate::entities::{leads, sla_clocks};
 use crate::error::ApiError;
 use crate::handoff::routing::Router;
 use crate::handoff::store::{EventBuffer, LeadRecord, Recorded};
@@ -38,10 +39,6 @@ use crate::state::AppState;
 pub const POLL: StdDuration = StdDuration::from_millis(100);
 /// Most clocks one tick (one transaction) settles.
 pub const BATCH: u64 = 200;
-/// PostgreSQL: concurrent scheduler workers in one process, and the leads each tick takes.
-/// They lock disjoint leads (`SKIP LOCKED`), so they add up where one would wait on round trips.
-pub const POSTGRES_WORKERS: usize = 3;
-pub const POSTGRES_BATCH: u64 = 50;
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,52 +56,42 @@ pub struct Tick {
 }
 
 /// Runs the scheduler until the process ends.
-pub fn spawn(state: AppState) {
-    let (workers, batch) = if state.db.get_database_backend() == DatabaseBackend::Postgres {
-        (POSTGRES_WORKERS, POSTGRES_BATCH)
-    } else {
-        (1, BATCH)
-    };
-    tracing::info!(workers, "the SLA scheduler is running");
-    for _ in 0..workers {
-        tokio::spawn(run(state.clone(), batch));
-    }
-}
-
-/// One scheduler worker: ticks until the process ends.
-async fn run(state: AppState, batch: u64) {
-    loop {
-        let now = state.clock.now();
-        let mut wait = POLL;
-        match fire_due(&state.db, now, batch).await {
-            Ok(tick) => {
-                if tick.thresholds > 0 {
-                    state.events.committed();
-                    tracing::info!(
-                        due = tick.due,
-                        thresholds = tick.thresholds,
-                        reassigned = tick.reassigned,
-                        "SLA thresholds fired"
-                    );
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tracing::info!("the SLA scheduler is running");
+        loop {
+            let now = state.clock.now();
+            let mut wait = POLL;
+            match fire_due(&state.db, now, BATCH).await {
+                Ok(tick) => {
+                    if tick.thresholds > 0 {
+                        state.events.committed();
+                        tracing::info!(
+                            due = tick.due,
+                            thresholds = tick.thresholds,
+                            reassigned = tick.reassigned,
+                            "SLA thresholds fired"
+                        );
+                    }
+                    // A full batch: more may be due; go on without waiting.
+                    if tick.due as u64 >= BATCH {
+                        continue;
+                    }
+                    // Sleep until the next instant a clock acts at, or the next poll (clocks
+                    // started meanwhile may be due sooner), whichever comes first.
+                    if let Some(next) = tick.next_due {
+                        let until = (next - state.clock.now()).to_std().unwrap_or_default();
+                        wait = wait.min(until);
+                    }
                 }
-                // A full batch: more may be due; go on without waiting.
-                if tick.due as u64 >= batch {
-                    continue;
-                }
-                // Sleep until the next instant a clock acts at, or the next poll (clocks
-                // started meanwhile may be due sooner), whichever comes first.
-                if let Some(next) = tick.next_due {
-                    let until = (next - state.clock.now()).to_std().unwrap_or_default();
-                    wait = wait.min(until);
+                Err(error) => {
+                    let parts = error.into_parts();
+                    tracing::warn!(error = %parts.message, "an SLA scheduler tick failed; retrying");
                 }
             }
-            Err(error) => {
-                let parts = error.into_parts();
-                tracing::warn!(error = %parts.message, "an SLA scheduler tick failed; retrying");
-            }
+            tokio::time::sleep(wait).await;
         }
-        tokio::time::sleep(wait).await;
-    }
+    })
 }
 
 /// Fires every threshold due by `now` of up to `limit` clocks: logs the transitions in the
@@ -117,19 +104,15 @@ pub async fn fire_due(
     limit: u64,
 ) -> Result<Tick, ApiError> {
     let txn = db.begin().await?;
-    let due: Vec<i64> = if txn.get_database_backend() == DatabaseBackend::Postgres {
-        claim_due_leads(&txn, now, limit).await?
-    } else {
-        sla_clocks::Entity::find()
-            .select_only()
-            .column(sla_clocks::Column::LeadId)
-            .filter(sla_clocks::Column::NextFireAt.lte(now))
-            .order_by_asc(sla_clocks::Column::NextFireAt)
-            .limit(limit)
-            .into_tuple()
-            .all(&txn)
-            .await?
-    };
+    let due: Vec<i64> = sla_clocks::Entity::find()
+        .select_only()
+        .column(sla_clocks::Column::LeadId)
+        .filter(sla_clocks::Column::NextFireAt.lte(now))
+        .order_by_asc(sla_clocks::Column::NextFireAt)
+        .limit(limit)
+        .into_tuple()
+        .all(&txn)
+        .await?;
     let mut tick = Tick {
         due: due.len(),
         ..Tick::default()
@@ -141,6 +124,7 @@ pub async fn fire_due(
     let mut lead_ids = due;
     lead_ids.sort_unstable();
     lead_ids.dedup();
+    let lead_ids = claim_leads(&txn, lead_ids).await?;
 
     let mut context = SlaContext::new();
     let mut events = EventBuffer::new();
@@ -207,31 +191,22 @@ async fn next_due(txn: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, A
         .flatten())
 }
 
-/// PostgreSQL: locks up to `limit` leads with a clock due by `now` (among the most overdue
-/// `4 * limit` clocks), passing over leads another transaction holds (another scheduler worker
-/// or process, or a user changing the lead, whose own SLA hook catches its thresholds up).
-/// Concurrent workers so take disjoint sets of leads; leads are locked before their clocks,
-/// the order every writer follows.
-async fn claim_due_leads(
-    txn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    limit: u64,
-) -> Result<Vec<i64>, ApiError> {
-    let window = i64::try_from(limit.saturating_mul(4)).unwrap_or(i64::MAX);
-    let take = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = txn
-        .query_all(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            "SELECT l.id FROM leads l \
-             WHERE l.id IN (SELECT c.lead_id FROM sla_clocks c \
-                            WHERE c.next_fire_at <= $1 ORDER BY c.next_fire_at LIMIT $2) \
-             ORDER BY l.id LIMIT $3 FOR UPDATE OF l SKIP LOCKED",
-            [now.into(), window.into(), take.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| row.try_get_by_index::<i64>(0).map_err(ApiError::from))
-        .collect()
+/// The leads of `ids` this transaction may work on: on PostgreSQL it locks them, passing over
+/// those another transaction holds (another scheduler, or a user changing the lead, whose own
+/// SLA hook catches the thresholds up); the rest are settled on a later tick.
+async fn claim_leads(txn: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Vec<i64>, ApiError> {
+    if txn.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(ids);
+    }
+    Ok(leads::Entity::find()
+        .select_only()
+        .column(leads::Column::Id)
+        .filter(leads::Column::Id.is_in(ids))
+        .order_by_asc(leads::Column::Id)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .into_tuple()
+        .all(txn)
+        .await?)
 }
 
 /// `reassignOnBreach`: the lead goes to the next rep of its team, or the team's queue. Returns
