@@ -365,3 +365,86 @@ impl Drop for SmtpSink {
         let _ = std::fs::remove_file(&self.file);
     }
 }
+
+/// A request the loopback HTTP server got.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub path: String,
+    pub signature: String,
+    pub body: Value,
+}
+
+/// A loopback HTTP server answering 200 to every POST, recording it.
+pub struct Receiver {
+    pub base: String,
+    hits: std::sync::Arc<std::sync::Mutex<Vec<Hit>>>,
+}
+
+impl Receiver {
+    pub fn start(secret: &'static str) -> Self {
+        let hits: std::sync::Arc<std::sync::Mutex<Vec<Hit>>> = Arc::default();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let recorded = hits.clone();
+        let server = actix_web::HttpServer::new(move || {
+            let recorded = recorded.clone();
+            actix_web::App::new().default_service(actix_web::web::to(
+                move |request: actix_web::HttpRequest, body: actix_web::web::Bytes| {
+                    let recorded = recorded.clone();
+                    async move {
+                        let signature = request
+                            .headers()
+                            .get(handoff::integrations::signature::SIGNATURE_HEADER)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned();
+                        let raw = body.to_vec();
+                        assert!(
+                            signature.is_empty()
+                                || signature
+                                    == handoff::integrations::signature::sign(secret, &raw),
+                            "bad signature {signature}"
+                        );
+                        recorded.lock().unwrap().push(Hit {
+                            path: request.path().to_owned(),
+                            signature,
+                            body: serde_json::from_slice(&raw).unwrap(),
+                        });
+                        actix_web::HttpResponse::Ok().body("ok")
+                    }
+                },
+            ))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            hits,
+        }
+    }
+
+    pub fn hits(&self, path: &str) -> Vec<Hit> {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h.path == path)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Polls `check` every 50 ms for up to 10 s.
+pub async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..200 {
+        if let Some(value) = check() {
+            return value;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}

@@ -3,15 +3,10 @@
 //! `deleteNotificationChannel`, `notificationChannels`), their validation, who may do what, and
 //! that what is saved is what the SLA notifier sends to.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration as StdDuration;
-
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use chrono::Duration;
 use handoff::clock::Clock as _;
 use handoff::entities::{notification_channels, notifications};
 use handoff::handoff::store::{LeadRecord, Recorded};
-use handoff::integrations::signature;
 use handoff::sla;
 use handoff_shared::lead::{Assignment, LeadEvent, LeadProfile, MqlReason};
 use sea_orm::{
@@ -19,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, error_field, spawn_app};
+use crate::helpers::{Receiver, TestApp, error_code, error_field, eventually, spawn_app};
 
 const SECRET: &str = "team-webhook-secret-0123456789";
 const PASSWORD: &str = "a-good-password";
@@ -533,85 +528,6 @@ async fn channels_are_managed_by_admins_and_team_managers_for_their_own_team() {
     );
 }
 
-/// A request the loopback HTTP server got.
-#[derive(Debug, Clone)]
-struct Hit {
-    path: String,
-    signature: String,
-    body: Value,
-}
-
-/// A loopback HTTP server answering 200 to every POST, recording it and checking signatures.
-struct Receiver {
-    base: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
-}
-
-impl Receiver {
-    fn start() -> Self {
-        let hits: Arc<Mutex<Vec<Hit>>> = Arc::default();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let recorded = hits.clone();
-        let server = HttpServer::new(move || {
-            let recorded = recorded.clone();
-            App::new().default_service(web::to(move |request: HttpRequest, body: web::Bytes| {
-                let recorded = recorded.clone();
-                async move {
-                    let signature = request
-                        .headers()
-                        .get(signature::SIGNATURE_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_owned();
-                    let raw = body.to_vec();
-                    assert!(
-                        signature.is_empty() || signature == signature::sign(SECRET, &raw),
-                        "bad signature {signature}"
-                    );
-                    recorded.lock().unwrap().push(Hit {
-                        path: request.path().to_owned(),
-                        signature,
-                        body: serde_json::from_slice(&raw).unwrap(),
-                    });
-                    HttpResponse::Ok().body("ok")
-                }
-            }))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        tokio::spawn(server);
-        Self {
-            base: format!("http://127.0.0.1:{port}"),
-            hits,
-        }
-    }
-
-    fn hits(&self, path: &str) -> Vec<Hit> {
-        self.hits
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|h| h.path == path)
-            .cloned()
-            .collect()
-    }
-}
-
-/// Polls `check` every 50 ms for up to 10 s.
-async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    for _ in 0..200 {
-        if let Some(value) = check() {
-            return value;
-        }
-        tokio::time::sleep(StdDuration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 /// A 24/7 calendar and a 100-second FIRST_RESPONSE policy from assignment, escalating.
 async fn sla_policy(app: &TestApp, admin: &str) {
     let gql = async |query: &str, variables: Value| {
@@ -726,7 +642,7 @@ async fn outbox(app: &TestApp, lead_id: i64) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn channels_and_preferences_saved_through_the_api_steer_sla_notifications() {
-    let receiver = Receiver::start();
+    let receiver = Receiver::start(SECRET);
     let app = spawn_app().await;
     let org = organisation(&app).await;
     sla_policy(&app, &org.admin).await;

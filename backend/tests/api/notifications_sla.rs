@@ -6,12 +6,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use chrono::{DateTime, Duration, Utc};
 use handoff::clock::Clock as _;
 use handoff::entities::{notification_channels, notifications};
 use handoff::handoff::store::{LeadRecord, Recorded};
-use handoff::integrations::signature;
 use handoff::notify::outbox;
 use handoff::sla;
 use handoff_shared::lead::{Assignment, LeadEvent, LeadProfile, MqlReason};
@@ -21,90 +19,11 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{SmtpSink, TestApp, spawn_app_with};
+use crate::helpers::{Receiver, SmtpSink, TestApp, eventually, spawn_app_with};
 
 const PUBLIC_URL: &str = "https://handoff.example";
 const SECRET: &str = "sla-webhook-secret-0123456789";
 const LOG: &str = "query($filter: NotificationFilter) { notifications(filter: $filter, first: 50) { totalCount edges { node { idempotencyKey event channel target status attempts lastError attemptLog { success statusCode error } } } } }";
-
-/// A request the loopback HTTP server got.
-#[derive(Debug, Clone)]
-struct Hit {
-    path: String,
-    signature: String,
-    body: Value,
-}
-
-/// A loopback HTTP server answering 200 to every POST, recording it.
-struct Receiver {
-    base: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
-}
-
-impl Receiver {
-    fn start() -> Self {
-        let hits: Arc<Mutex<Vec<Hit>>> = Arc::default();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let recorded = hits.clone();
-        let server = HttpServer::new(move || {
-            let recorded = recorded.clone();
-            App::new().default_service(web::to(move |request: HttpRequest, body: web::Bytes| {
-                let recorded = recorded.clone();
-                async move {
-                    let signature = request
-                        .headers()
-                        .get(signature::SIGNATURE_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_owned();
-                    let raw = body.to_vec();
-                    assert!(
-                        signature.is_empty() || signature == signature::sign(SECRET, &raw),
-                        "bad signature {signature}"
-                    );
-                    recorded.lock().unwrap().push(Hit {
-                        path: request.path().to_owned(),
-                        signature,
-                        body: serde_json::from_slice(&raw).unwrap(),
-                    });
-                    HttpResponse::Ok().body("ok")
-                }
-            }))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        tokio::spawn(server);
-        Self {
-            base: format!("http://127.0.0.1:{port}"),
-            hits,
-        }
-    }
-
-    fn hits(&self, path: &str) -> Vec<Hit> {
-        self.hits
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|h| h.path == path)
-            .cloned()
-            .collect()
-    }
-}
-
-/// Polls `check` every 50 ms for up to 10 s.
-async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    for _ in 0..200 {
-        if let Some(value) = check() {
-            return value;
-        }
-        tokio::time::sleep(StdDuration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
 
 /// An organisation with a 24/7 calendar, a 100-second FIRST_RESPONSE policy from assignment,
 /// a team "Inbound" managed by `boss`, and the rep `rep` in it (New York time).
@@ -294,7 +213,7 @@ async fn app_with_mail(smtp_url: Option<String>) -> TestApp {
 #[tokio::test]
 async fn thresholds_mail_the_rep_copy_the_manager_at_80_and_escalate_the_breach() {
     let sink = SmtpSink::start().await;
-    let receiver = Receiver::start();
+    let receiver = Receiver::start(SECRET);
     let app = app_with_mail(Some(sink.url())).await;
     let org = organisation(&app, true).await;
 
