@@ -108,7 +108,41 @@ pub async fn enqueue(
     now: DateTime<Utc>,
     notification: NewNotification,
 ) -> Result<bool, ApiError> {
-    let row = notifications::ActiveModel {
+    Ok(enqueue_many(conn, now, vec![notification]).await? > 0)
+}
+
+/// [`enqueue`] for many messages, in multi-row INSERTs; returns how many rows were new (a key
+/// already stored, or repeated in `notifications`, stores nothing).
+pub async fn enqueue_many(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    notifications: Vec<NewNotification>,
+) -> Result<usize, ApiError> {
+    let columns = <notifications::Column as sea_orm::Iterable>::iter().count();
+    let per_statement = (crate::handoff::store::MAX_BIND_VALUES / columns).max(1);
+    let mut rows: Vec<notifications::ActiveModel> = notifications
+        .into_iter()
+        .map(|n| pending_row(n, now))
+        .collect();
+    let mut inserted = 0;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(per_statement));
+        inserted += notifications::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(notifications::Column::IdempotencyKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+        rows = rest;
+    }
+    Ok(usize::try_from(inserted).unwrap_or(usize::MAX))
+}
+
+/// The row of a message waiting for its first attempt.
+fn pending_row(notification: NewNotification, now: DateTime<Utc>) -> notifications::ActiveModel {
+    notifications::ActiveModel {
         idempotency_key: Set(notification.idempotency_key),
         lead_id: Set(notification.lead_id),
         clock_id: Set(notification.clock_id),
@@ -125,16 +159,7 @@ pub async fn enqueue(
         created_at: Set(now),
         sent_at: Set(None),
         ..Default::default()
-    };
-    let inserted = notifications::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(notifications::Column::IdempotencyKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(inserted > 0)
+    }
 }
 
 /// The idempotency key of a webhook delivery: `<what>:<source id>:<webhook id>`. The sender

@@ -35,7 +35,9 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::entities::{notification_channels, org_settings, sla_policies, teams, users};
+use crate::entities::{
+    notification_channels, org_settings, outbound_webhooks, sla_policies, teams, users,
+};
 use crate::error::ApiError;
 use crate::handoff::store::{LeadRecord, Recorded};
 use crate::integrations::outbound;
@@ -46,43 +48,125 @@ pub const SLA_AT_RISK: &str = "sla.at_risk";
 /// The event of a breach (100 % of the target reached while the clock runs).
 pub const SLA_BREACHED: &str = "sla.breached";
 
-/// The hook: enqueues the notifications of `transitions` (just logged for `record`), reading
-/// the link base from `org_settings.app_base_url`. Costs nothing when no transition notifies.
+/// What the notifications of SLA thresholds read, cached for one transaction (configuration
+/// and people do not change under it), and, for a batch writer, the outbox rows held back
+/// until [`Lookups::flush`]. The SLA hook keeps one in its [`crate::sla::SlaContext`].
+#[derive(Debug, Default)]
+pub struct Lookups {
+    /// `org_settings` (read once).
+    org: Option<Option<org_settings::Model>>,
+    people: People,
+    /// Policy id -> whether its breach escalates to the manager.
+    escalate: HashMap<i64, bool>,
+    /// (scope, scope id) -> the active channels.
+    channels: HashMap<(&'static str, Option<i64>), Vec<notification_channels::Model>>,
+    /// Event -> the outbound webhooks subscribed to it.
+    subscribers: HashMap<&'static str, Vec<outbound_webhooks::Model>>,
+    /// Set by [`Lookups::hold`]: rows not written yet.
+    held: Option<Vec<NewNotification>>,
+}
+
+impl Lookups {
+    /// Holds the outbox rows back for [`Lookups::flush`] (one multi-row INSERT) instead of
+    /// writing each at once.
+    pub fn hold(&mut self) {
+        self.held.get_or_insert_default();
+    }
+
+    /// Writes the rows held back; returns how many were new. Call it before commit.
+    pub async fn flush(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ApiError> {
+        match self.held.as_mut() {
+            Some(held) if !held.is_empty() => {
+                outbox::enqueue_many(conn, now, std::mem::take(held)).await
+            }
+            _ => Ok(0),
+        }
+    }
+
+    async fn org(
+        &mut self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<Option<&org_settings::Model>, ApiError> {
+        if self.org.is_none() {
+            self.org = Some(org_settings::Entity::find_by_id(1).one(conn).await?);
+        }
+        Ok(self.org.as_ref().and_then(Option::as_ref))
+    }
+
+    async fn escalates(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        policy_id: i64,
+    ) -> Result<bool, ApiError> {
+        if let Some(escalate) = self.escalate.get(&policy_id) {
+            return Ok(*escalate);
+        }
+        let escalate = sla_policies::Entity::find_by_id(policy_id)
+            .one(conn)
+            .await?
+            .is_none_or(|policy| policy.escalate_to_manager);
+        self.escalate.insert(policy_id, escalate);
+        Ok(escalate)
+    }
+
+    /// The active notification channels of a scope.
+    async fn channels(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        scope: &'static str,
+        scope_id: Option<i64>,
+    ) -> Result<Vec<notification_channels::Model>, ApiError> {
+        if let Some(found) = self.channels.get(&(scope, scope_id)) {
+            return Ok(found.clone());
+        }
+        let found = channels(conn, scope, scope_id).await?;
+        self.channels.insert((scope, scope_id), found.clone());
+        Ok(found)
+    }
+
+    async fn subscribers(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        event: &'static str,
+    ) -> Result<Vec<outbound_webhooks::Model>, ApiError> {
+        if let Some(found) = self.subscribers.get(event) {
+            return Ok(found.clone());
+        }
+        let found = outbound::subscribers(conn, event).await?;
+        self.subscribers.insert(event, found.clone());
+        Ok(found)
+    }
+
+    async fn enqueue(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        rows: Vec<NewNotification>,
+    ) -> Result<usize, ApiError> {
+        match self.held.as_mut() {
+            Some(held) => {
+                let count = rows.len();
+                held.extend(rows);
+                Ok(count)
+            }
+            None => outbox::enqueue_many(conn, now, rows).await,
+        }
+    }
+}
+
+/// The hook: enqueues the notifications of `transitions` (just logged for `record`), linking
+/// to the lead under `org_settings.app_base_url`. Costs nothing when no transition notifies.
+/// Returns how many rows were enqueued (held back ones included).
 pub async fn on_transitions(
+    lookups: &mut Lookups,
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     record: &LeadRecord,
     transitions: &[Recorded],
-) -> Result<usize, ApiError> {
-    if !transitions.iter().any(|r| threshold_of(r).is_some()) {
-        return Ok(0);
-    }
-    let public_url = org_settings::Entity::find_by_id(1)
-        .one(conn)
-        .await?
-        .map(|row| row.app_base_url)
-        .unwrap_or_else(|| format!("http://{}", crate::configuration::DEFAULT_BIND));
-    enqueue_for_transitions(
-        conn,
-        now,
-        record.id,
-        &record.state,
-        transitions,
-        &public_url,
-    )
-    .await
-}
-
-/// Enqueues one outbox row per (clock, threshold, recipient, channel) for the notifying
-/// transitions among `transitions`; returns how many rows were new. Call it in the transaction
-/// that appends the transitions.
-pub async fn enqueue_for_transitions(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    lead_id: i64,
-    lead: &LeadState,
-    transitions: &[Recorded],
-    public_url: &str,
 ) -> Result<usize, ApiError> {
     let thresholds: Vec<(&SlaTransition, Threshold, DateTime<Utc>)> = transitions
         .iter()
@@ -94,25 +178,27 @@ pub async fn enqueue_for_transitions(
     if thresholds.is_empty() {
         return Ok(0);
     }
-    let mut people = People::default();
-    let org = org_settings::Entity::find_by_id(1).one(conn).await?;
+    let lead_id = record.id;
+    let lead = &record.state;
+    let org = lookups.org(conn).await?;
     let org_zone = org
-        .as_ref()
         .and_then(|o| o.org_timezone.parse::<Tz>().ok())
         .unwrap_or(Tz::UTC);
+    let public_url = org.map_or_else(
+        || format!("http://{}", crate::configuration::DEFAULT_BIND),
+        |o| o.app_base_url.clone(),
+    );
     let link = format!("{}/leads/{lead_id}", public_url.trim_end_matches('/'));
     let mut enqueued = 0;
 
     for (t, threshold, at) in thresholds {
-        let escalate = sla_policies::Entity::find_by_id(t.policy_id)
-            .one(conn)
-            .await?
-            .is_none_or(|policy| policy.escalate_to_manager);
+        let escalate = lookups.escalates(conn, t.policy_id).await?;
         let owner = match t.owner_id {
-            Some(id) => people.user(conn, id).await?,
+            Some(id) => lookups.people.user(conn, id).await?,
             None => None,
         };
-        let manager = people
+        let manager = lookups
+            .people
             .manager_of(conn, owner.as_ref(), lead.team_id)
             .await?;
         let recipients = recipients(threshold, escalate, owner.as_ref(), manager.as_ref());
@@ -176,7 +262,7 @@ pub async fn enqueue_for_transitions(
                     ));
                 }
             }
-            for channel in channels(conn, "user", Some(user.id)).await? {
+            for channel in lookups.channels(conn, "user", Some(user.id)).await? {
                 if !wants(&channel, event, t.transition) {
                     continue;
                 }
@@ -196,9 +282,9 @@ pub async fn enqueue_for_transitions(
         // Shared destinations: the team's and the organisation's channels, integrators.
         let team_id = lead.team_id.or(owner.as_ref().and_then(|o| o.team_id));
         let text = facts.text(org_zone, None);
-        let mut shared = channels(conn, "org", None).await?;
+        let mut shared = lookups.channels(conn, "org", None).await?;
         if let Some(team_id) = team_id {
-            shared.extend(channels(conn, "team", Some(team_id)).await?);
+            shared.extend(lookups.channels(conn, "team", Some(team_id)).await?);
         }
         let shared_row = |channel: &str, key: String, target: &str, body: String| NewNotification {
             idempotency_key: key,
@@ -225,7 +311,7 @@ pub async fn enqueue_for_transitions(
                 body,
             ));
         }
-        for webhook in outbound::subscribers(conn, event).await? {
+        for webhook in lookups.subscribers(conn, event).await? {
             rows.push(shared_row(
                 outbox::WEBHOOK,
                 format!("{key_base}:webhook:{}", webhook.id),
@@ -234,11 +320,7 @@ pub async fn enqueue_for_transitions(
             ));
         }
 
-        for row in rows {
-            if outbox::enqueue(conn, now, row).await? {
-                enqueued += 1;
-            }
-        }
+        enqueued += lookups.enqueue(conn, now, rows).await?;
     }
     Ok(enqueued)
 }
@@ -321,8 +403,8 @@ fn recipients(
     }
 }
 
-/// Users and teams read once per call.
-#[derive(Default)]
+/// Users and teams read once per transaction.
+#[derive(Debug, Default)]
 struct People {
     users: HashMap<i64, Option<users::Model>>,
     teams: HashMap<i64, Option<teams::Model>>,

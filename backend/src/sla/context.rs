@@ -7,7 +7,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use handoff_shared::domain::{SlaKind, SlaStartOn};
 use handoff_shared::sla::{BusinessCalendar, CalendarSpec};
-use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+};
 
 use super::clock::TrackedClock;
 use crate::configuration_admin::sla_policies::stored_notify_percents;
@@ -93,6 +95,10 @@ pub struct SlaContext {
     /// Team id -> calendar.
     teams: HashMap<i64, Option<i64>>,
     org_default: Option<Option<i64>>,
+    /// Set by [`SlaContext::preload_clocks`]: the stored clocks of leads not read yet.
+    preloaded: HashMap<i64, Vec<sla_clocks::Model>>,
+    /// What the notifications of thresholds read (and, for a batch, the rows held back).
+    pub notify: crate::notify::sla::Lookups,
 }
 
 /// The clocks a write-behind context has not written yet.
@@ -134,6 +140,37 @@ impl SlaContext {
         if let Some(pending) = &mut self.pending {
             pending.fresh.insert(lead_id);
         }
+    }
+
+    /// Reads the stored clocks of `lead_ids` in one query, for a batch that settles them: the
+    /// first time the hook reads a lead's clocks it takes them from here instead of the
+    /// database (later reads go to the database, which then holds the hook's own writes).
+    pub async fn preload_clocks(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        lead_ids: &[i64],
+    ) -> Result<(), ApiError> {
+        for chunk in lead_ids.chunks(MAX_BIND_VALUES) {
+            for &id in chunk {
+                self.preloaded.entry(id).or_default();
+            }
+            let rows = sla_clocks::Entity::find()
+                .filter(sla_clocks::Column::LeadId.is_in(chunk.iter().copied()))
+                .order_by_asc(sla_clocks::Column::LeadId)
+                .order_by_asc(sla_clocks::Column::StartedAt)
+                .order_by_asc(sla_clocks::Column::Id)
+                .all(conn)
+                .await?;
+            for row in rows {
+                self.preloaded.entry(row.lead_id).or_default().push(row);
+            }
+        }
+        Ok(())
+    }
+
+    /// The preloaded clocks of a lead, once.
+    pub(super) fn preloaded(&mut self, lead_id: i64) -> Option<Vec<sla_clocks::Model>> {
+        self.preloaded.remove(&lead_id)
     }
 
     /// Writes the clocks held back (as many rows a statement as [`MAX_BIND_VALUES`] allows).

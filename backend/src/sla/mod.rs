@@ -151,7 +151,7 @@ pub async fn on_lead_event_with(
 
     let transitions = save_and_log(context, txn, clocks, log, now).await?;
     // Thresholds passed by now (not backfill) notify, in this transaction (the outbox).
-    crate::notify::sla::on_transitions(txn, now, record, &transitions).await?;
+    crate::notify::sla::on_transitions(&mut context.notify, txn, now, record, &transitions).await?;
     Ok(transitions)
 }
 
@@ -182,7 +182,7 @@ pub async fn settle_with(
         }
     }
     let transitions = save_and_log(context, txn, clocks, log, now).await?;
-    crate::notify::sla::on_transitions(txn, now, record, &transitions).await?;
+    crate::notify::sla::on_transitions(&mut context.notify, txn, now, record, &transitions).await?;
     Ok(transitions)
 }
 
@@ -212,7 +212,10 @@ async fn load_clocks(
         .is_some_and(|pending| pending.fresh.contains(&lead_id));
     let mut clocks = Vec::new();
     if !fresh {
-        let rows = lead_clocks(conn, lead_id).await?;
+        let rows = match context.preloaded(lead_id) {
+            Some(rows) => rows,
+            None => lead_clocks(conn, lead_id).await?,
+        };
         clocks.reserve(rows.len());
         for row in &rows {
             let policy = context.policy(conn, row.policy_id).await?;

@@ -124,15 +124,18 @@ pub async fn fire_due(
     let mut lead_ids = due;
     lead_ids.sort_unstable();
     lead_ids.dedup();
-    let lead_ids = claim_leads(&txn, lead_ids).await?;
+    let claimed = claim_leads(&txn, lead_ids).await?;
 
+    // The tick's reads in two queries (the leads above, their clocks here), its notifications
+    // in one INSERT at the end, and what they are computed from read once.
     let mut context = SlaContext::new();
+    let claimed_ids: Vec<i64> = claimed.iter().map(|lead| lead.id).collect();
+    context.preload_clocks(&txn, &claimed_ids).await?;
+    context.notify.hold();
     let mut events = EventBuffer::new();
     let mut router: Option<Router> = None;
-    for lead_id in lead_ids {
-        let Some(mut record) = LeadRecord::load(&txn, lead_id).await? else {
-            continue;
-        };
+    for lead in claimed {
+        let mut record = LeadRecord::from_model(lead)?;
         let transitions = super::settle_with(&mut context, &txn, &record, now).await?;
         if transitions.is_empty() {
             continue;
@@ -169,6 +172,7 @@ pub async fn fire_due(
         record.save(&txn).await?;
     }
     events.flush(&txn).await?;
+    context.notify.flush(&txn, now).await?;
     if let Some(router) = &router {
         router.save(&txn, now).await?;
     }
@@ -191,22 +195,22 @@ async fn next_due(txn: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, A
         .flatten())
 }
 
-/// The leads of `ids` this transaction may work on: on PostgreSQL it locks them, passing over
-/// those another transaction holds (another scheduler, or a user changing the lead, whose own
-/// SLA hook catches the thresholds up); the rest are settled on a later tick.
-async fn claim_leads(txn: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Vec<i64>, ApiError> {
-    if txn.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(ids);
-    }
-    Ok(leads::Entity::find()
-        .select_only()
-        .column(leads::Column::Id)
+/// The leads of `ids` this transaction may work on, in id order: on PostgreSQL it locks them,
+/// passing over those another transaction holds (another scheduler, or a user changing the
+/// lead, whose own SLA hook catches the thresholds up); the rest are settled on a later tick.
+async fn claim_leads(
+    txn: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> Result<Vec<leads::Model>, ApiError> {
+    let query = leads::Entity::find()
         .filter(leads::Column::Id.is_in(ids))
-        .order_by_asc(leads::Column::Id)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .into_tuple()
-        .all(txn)
-        .await?)
+        .order_by_asc(leads::Column::Id);
+    let query = if txn.get_database_backend() == DatabaseBackend::Postgres {
+        query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+    } else {
+        query
+    };
+    Ok(query.all(txn).await?)
 }
 
 /// `reassignOnBreach`: the lead goes to the next rep of its team, or the team's queue. Returns

@@ -300,13 +300,12 @@ async fn thresholds_mail_the_rep_copy_the_manager_at_80_and_escalate_the_breach(
     // settling again finds nothing new.
     let txn = app.db().begin().await.unwrap();
     let record = LeadRecord::load(&txn, lead).await.unwrap().unwrap();
-    let again = handoff::notify::sla::enqueue_for_transitions(
+    let again = handoff::notify::sla::on_transitions(
+        &mut handoff::notify::sla::Lookups::default(),
         &txn,
         app.clock.now(),
-        lead,
-        &record.state,
+        &record,
         &fired,
-        PUBLIC_URL,
     )
     .await
     .unwrap();
