@@ -298,7 +298,7 @@ async fn bench_sla() {
 /// Stops the server at once, waits past every threshold of the burst, restarts it and reports
 /// how fast it fires what it missed.
 async fn server_restart_burst(
-    server: Server,
+    mut server: Server,
     scratch: &Scratch,
     db: &Database,
     conn: &sea_orm::DatabaseConnection,

@@ -118,6 +118,16 @@ impl SmtpSink {
 
     /// Waits until `expected` distinct messages arrived and nothing more came for a second.
     pub fn settle(&self, expected: usize, within: Duration) -> HashMap<String, usize> {
+        self.settle_or_quiet(expected, within, within)
+    }
+
+    /// [`SmtpSink::settle`], giving up early once nothing has arrived for `quiet`.
+    pub fn settle_or_quiet(
+        &self,
+        expected: usize,
+        quiet: Duration,
+        within: Duration,
+    ) -> HashMap<String, usize> {
         let deadline = Instant::now() + within;
         let mut last = (0, Instant::now());
         loop {
@@ -129,7 +139,7 @@ impl SmtpSink {
             if seen.len() >= expected && last.1.elapsed() > Duration::from_secs(1) {
                 return seen;
             }
-            if Instant::now() > deadline {
+            if Instant::now() > deadline || last.1.elapsed() > quiet {
                 return seen;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -250,13 +260,36 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown, no flush, whatever was in flight is cut off.
-    pub fn kill_9(mut self) {
+    pub fn kill_9(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// What a failure report needs of the log: its warnings and errors, and how many mails it
+    /// counted as sent (the full log of a burst is thousands of lines).
+    pub fn log_summary(&self) -> String {
+        let text = self.log_text();
+        let sent = text.matches("notification sent").count();
+        let notable: Vec<&str> = text
+            .lines()
+            .filter(|line| line.contains(" WARN ") || line.contains(" ERROR "))
+            .collect();
+        let tail: Vec<&str> = text.lines().rev().take(15).collect();
+        format!(
+            "{sent} notifications logged as sent; {} warnings and errors:\n{}\n... last lines:\n{}",
+            notable.len(),
+            notable
+                .iter()
+                .take(60)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        )
     }
 }
 
