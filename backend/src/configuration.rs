@@ -33,6 +33,8 @@ pub struct Settings {
     pub log_json: bool,
     /// Fire SLA thresholds from this process (`sla::scheduler`).
     pub sla_scheduler: bool,
+    /// Send the weekly digest to marketing ops from this process (`notify::digest`).
+    pub weekly_digest: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +107,7 @@ impl Settings {
             demo_leads: crate::demo::DEMO_LEADS,
             log_json: false,
             sla_scheduler: true,
+            weekly_digest: true,
         }
     }
 
@@ -119,6 +122,7 @@ impl Settings {
         settings.demo_leads = args.demo_leads;
         settings.log_json = args.log_json;
         settings.sla_scheduler = args.sla_scheduler;
+        settings.weekly_digest = args.weekly_digest;
         settings.admin = AdminSettings {
             email: env_var("HANDOFF_ADMIN_EMAIL"),
             password: env_var("HANDOFF_ADMIN_PASSWORD"),

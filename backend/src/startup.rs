@@ -53,8 +53,14 @@ impl Application {
         if state.settings.sla_scheduler {
             crate::sla::scheduler::spawn(state.clone());
         }
+        // Sends the weekly digest to marketing ops at its scheduled instant.
+        if state.settings.weekly_digest {
+            crate::notify::digest::spawn(state.clone());
+        }
         // Recycles leads whose follow-up cadence ran out without a connect, every minute.
         crate::handoff::cadence::spawn_sweeper(state.clone());
+        // Tells admins, once per month, about each maintenance red flag of the last month.
+        crate::reports::governance::spawn_checker(state.clone());
         // Turns committed `lead_events` into live events for the subscriptions.
         crate::events::feed::spawn(state.db.clone(), state.events.clone())
             .await
@@ -100,6 +106,7 @@ fn run(listener: TcpListener, state: AppState, schema: AppSchema) -> anyhow::Res
             .route("/graphql", web::get().to(routes::graphql::graphql_ws))
             .route("/graphiql", web::get().to(routes::graphql::graphiql))
             .route("/webhooks/leads", web::post().to(routes::webhooks::leads))
+            .route("/reports/{file}", web::get().to(routes::reports::export))
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/metrics", web::get().to(routes::metrics::metrics))
             .configure(|cfg| routes::frontend::configure(cfg, &frontend))

@@ -12,6 +12,8 @@ mod m20261124_000003_create_lead_tables;
 mod m20261124_000004_create_notification_tables;
 mod m20261124_000005_seed_defaults;
 mod m20261130_000001_live_feed_notify;
+mod m20261201_000001_report_governance;
+mod m20261201_000002_create_digest_sends;
 
 /// Runs the Handoff migrations, in order.
 pub struct Migrator;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_notification_tables::Migration),
             Box::new(m20261124_000005_seed_defaults::Migration),
             Box::new(m20261130_000001_live_feed_notify::Migration),
+            Box::new(m20261201_000001_report_governance::Migration),
+            Box::new(m20261201_000002_create_digest_sends::Migration),
         ]
     }
 }

@@ -37,6 +37,7 @@ const TABLES: &[&str] = &[
     "inbound_integrations",
     "outbound_webhooks",
     "scheduler_leases",
+    "digest_sends",
 ];
 
 async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), DbErr> {

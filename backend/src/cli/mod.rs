@@ -80,6 +80,10 @@ pub struct ServeArgs {
     /// PostgreSQL any number of processes may run it).
     #[arg(long, env = "HANDOFF_SLA_SCHEDULER", default_value_t = true, action = ArgAction::Set)]
     pub sla_scheduler: bool,
+    /// Send the weekly digest to marketing ops from this process (any number of processes may;
+    /// each week goes out once).
+    #[arg(long, env = "HANDOFF_WEEKLY_DIGEST", default_value_t = true, action = ArgAction::Set)]
+    pub weekly_digest: bool,
     /// Directory of the built frontend, served at `/`.
     #[arg(long, env = "HANDOFF_STATIC_DIR", default_value = DEFAULT_STATIC_DIR)]
     pub static_dir: PathBuf,

@@ -13,6 +13,7 @@ pub struct Model {
     pub mql_threshold: i32,
     /// Days without activity after which an MQL counts as leaked.
     pub leakage_days: i32,
+    /// Average deal size, for the estimated loss of leaked leads; 0: not configured.
     pub average_deal_size: f64,
     /// IANA time zone.
     #[sea_orm(column_type = "Text")]
@@ -28,6 +29,11 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub app_base_url: String,
     pub updated_at: DateTimeUtc,
+    /// MQLs marketing commits to deliver each month; none: no target.
+    #[sea_orm(nullable)]
+    pub monthly_mql_target: Option<i32>,
+    /// Seconds within which an MQL should be routed (assigned).
+    pub routing_target_seconds: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

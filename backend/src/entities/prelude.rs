@@ -4,6 +4,7 @@ pub use super::accounts::Entity as Accounts;
 pub use super::api_tokens::Entity as ApiTokens;
 pub use super::business_calendars::Entity as BusinessCalendars;
 pub use super::domain_lists::Entity as DomainLists;
+pub use super::governance_notices::Entity as GovernanceNotices;
 pub use super::inbound_integrations::Entity as InboundIntegrations;
 pub use super::lead_events::Entity as LeadEvents;
 pub use super::lead_types::Entity as LeadTypes;

@@ -17,9 +17,11 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use handoff_shared::domain::{SlaKind, SlaState};
 use handoff_shared::lead::LeadEvent;
+use handoff_shared::sla::BusinessCalendar;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _,
 };
 
 use super::{ReportFilter, ratio, week_start};
@@ -71,7 +73,8 @@ impl Figures {
         (self.responded > 0).then(|| self.target_seconds as f64 / self.responded as f64)
     }
 
-    fn add(&mut self, clock: &Classified) {
+    /// Counts one clock in.
+    pub fn add(&mut self, clock: &AttributedClock) {
         match clock.outcome {
             Outcome::Met => self.met += 1,
             Outcome::Breached => self.breached += 1,
@@ -83,7 +86,7 @@ impl Figures {
             }
             Outcome::Cancelled => self.cancelled += 1,
         }
-        if clock.stopped && clock.outcome != Outcome::Cancelled {
+        if clock.responded() {
             self.responded += 1;
             self.response_seconds += clock.elapsed_seconds;
             self.target_seconds += clock.target_seconds;
@@ -105,30 +108,65 @@ pub struct ComplianceReport {
     pub weekly: Vec<(DateTime<Utc>, Figures)>,
     /// The met, breached and running clocks by where their business time falls.
     pub distribution: Vec<(ResponseBucket, usize)>,
+    /// The clocks counted, by id: `(clock id, lead id, outcome)`.
+    pub clocks: Vec<(i64, i64, Outcome)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Outcome {
+/// Where one clock stands in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
     Met,
     Breached,
     Running { approaching: bool },
     Cancelled,
 }
 
-struct Classified {
-    outcome: Outcome,
-    stopped: bool,
-    elapsed_seconds: i64,
-    target_seconds: i64,
-    percent: f64,
+/// One clock of the report: classified as of `now` and attributed to an owner and team.
+#[derive(Debug, Clone)]
+pub struct AttributedClock {
+    pub clock: sla_clocks::Model,
+    pub source: Option<String>,
+    pub lead_type: String,
+    /// The lead's owner at min(stop, due, now); none: a queue.
+    pub owner_id: Option<i64>,
+    /// That owner's team (or the queue's).
+    pub team_id: Option<i64>,
+    pub outcome: Outcome,
+    /// Stopped (met, breached by a stop, or cancelled with a stop).
+    pub stopped: bool,
+    /// Business seconds elapsed (up to the stop, or now).
+    pub elapsed_seconds: i64,
+    pub target_seconds: i64,
+    pub percent: f64,
     /// min(stop, due, now): the instant the clock is attributed at.
-    attributed_at: DateTime<Utc>,
+    pub attributed_at: DateTime<Utc>,
 }
 
-fn classify(row: &sla_clocks::Model, view: &sla::ClockView, now: DateTime<Utc>) -> Classified {
+impl AttributedClock {
+    /// Counted in the average response: stopped, met or breached (not cancelled).
+    pub fn responded(&self) -> bool {
+        self.stopped && self.outcome != Outcome::Cancelled
+    }
+
+    /// Where the clock's business time falls; none for a cancelled clock.
+    pub fn bucket(&self) -> Option<ResponseBucket> {
+        match self.outcome {
+            Outcome::Cancelled => None,
+            Outcome::Breached => Some(ResponseBucket::Breached),
+            _ if self.percent >= APPROACHING_PERCENT => Some(ResponseBucket::Approaching),
+            _ => Some(ResponseBucket::UnderTarget),
+        }
+    }
+}
+
+fn classify(
+    row: &sla_clocks::Model,
+    view: &sla::ClockView,
+    now: DateTime<Utc>,
+) -> (Outcome, bool, DateTime<Utc>) {
     // A stopped clock's verdict is its own (MET at or before its due, which a pause moves);
     // a breached one is attributed at its due, a met one at its stop.
-    let (outcome, stopped, attributed_at) = if row.state == SlaState::Cancelled.as_str() {
+    if row.state == SlaState::Cancelled.as_str() {
         let at = row.stopped_at.unwrap_or(now).min(row.due_at).min(now);
         (Outcome::Cancelled, row.stopped_at.is_some(), at)
     } else if let Some(stop) = row.stopped_at {
@@ -142,43 +180,89 @@ fn classify(row: &sla_clocks::Model, view: &sla::ClockView, now: DateTime<Utc>) 
     } else {
         let approaching = view.percent_elapsed >= APPROACHING_PERCENT;
         (Outcome::Running { approaching }, false, now)
-    };
-    Classified {
-        outcome,
-        stopped,
-        elapsed_seconds: view.elapsed_seconds,
-        target_seconds: row.target_seconds,
-        percent: view.percent_elapsed,
-        attributed_at,
     }
 }
 
-/// The compliance of the `kind` clocks started in the filter's period, as of `now`.
-pub async fn report(
+/// How a clock (a row and the calendar it counts in) stands at `now`.
+pub fn outcome(
+    row: &sla_clocks::Model,
+    calendar: &BusinessCalendar,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ApiError> {
+    let view = sla::view(row, calendar, now)?;
+    Ok(classify(row, &view, now).0)
+}
+
+/// The condition on `sla_clocks` of the report: the `kind` clocks started in the period, of
+/// leads with the filter's attributes.
+fn in_period(filter: &ReportFilter, kind: SlaKind) -> Condition {
+    Condition::all()
+        .add(sla_clocks::Column::Kind.eq(kind.as_str()))
+        .add(sla_clocks::Column::StartedAt.gte(filter.period.from))
+        .add(sla_clocks::Column::StartedAt.lt(filter.period.to))
+        .add(sla_clocks::Column::LeadId.in_subquery(filter.lead_ids_by_attributes()))
+}
+
+/// The clocks the report counts (before the owner and team lists), by id, each with the
+/// calendar it counts in.
+pub async fn clocks(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    kind: SlaKind,
+) -> Result<Vec<(sla_clocks::Model, BusinessCalendar)>, ApiError> {
+    let rows = sla_clocks::Entity::find()
+        .filter(in_period(filter, kind))
+        .order_by_asc(sla_clocks::Column::Id)
+        .all(db)
+        .await?;
+    let mut context = SlaContext::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let calendar = context.calendar(db, row.calendar_id).await?;
+        out.push((row, calendar));
+    }
+    Ok(out)
+}
+
+/// Every `kind` clock started in the filter's period and passing it, classified as of `now`
+/// and attributed, in clock id order: what [`report`] counts, one by one (the drill-down).
+pub async fn attributed(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
     kind: SlaKind,
     now: DateTime<Utc>,
-) -> Result<ComplianceReport, ApiError> {
-    let period = filter.period;
-    let in_period = sla_clocks::Column::Kind
-        .eq(kind.as_str())
-        .and(sla_clocks::Column::StartedAt.gte(period.from))
-        .and(sla_clocks::Column::StartedAt.lt(period.to))
-        .and(sla_clocks::Column::LeadId.in_subquery(filter.lead_ids_by_attributes()));
-    let clocks = sla_clocks::Entity::find()
-        .filter(in_period.clone())
-        .order_by_asc(sla_clocks::Column::Id)
-        .all(db)
-        .await?;
-    if clocks.is_empty() {
-        return Ok(ComplianceReport::default());
-    }
+) -> Result<Vec<AttributedClock>, ApiError> {
+    let people = people(db).await?;
+    let clocks = clocks(db, filter, kind).await?;
+    attribute(db, filter, kind, &clocks, now, &people).await
+}
 
+async fn people(db: &impl ConnectionTrait) -> Result<HashMap<i64, users::Model>, ApiError> {
+    Ok(users::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
+}
+
+/// `clocks` classified as of `now` and attributed to owners and teams from the log; those
+/// failing the filter's owner and team lists left out.
+async fn attribute(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    kind: SlaKind,
+    clocks: &[(sla_clocks::Model, BusinessCalendar)],
+    now: DateTime<Utc>,
+    people: &HashMap<i64, users::Model>,
+) -> Result<Vec<AttributedClock>, ApiError> {
+    if clocks.is_empty() {
+        return Ok(Vec::new());
+    }
     let clock_leads = Query::select()
         .column(sla_clocks::Column::LeadId)
         .from(sla_clocks::Entity)
-        .cond_where(in_period)
+        .cond_where(in_period(filter, kind))
         .to_owned();
     let lead_rows = leads::Entity::find()
         .filter(leads::Column::Id.in_subquery(clock_leads.clone()))
@@ -186,40 +270,19 @@ pub async fn report(
         .await?;
     let lead_by_id: HashMap<i64, leads::Model> = lead_rows.into_iter().map(|l| (l.id, l)).collect();
     let assignments = assignments_of(db, clock_leads).await?;
-    let people: HashMap<i64, users::Model> = users::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    let team_names: HashMap<i64, String> = crate::entities::teams::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
 
-    let mut context = SlaContext::new();
-    let mut result = ComplianceReport::default();
-    let mut by_owner: BTreeMap<Option<i64>, Figures> = BTreeMap::new();
-    let mut by_team: BTreeMap<Option<i64>, Figures> = BTreeMap::new();
-    let mut by_source: BTreeMap<Option<String>, Figures> = BTreeMap::new();
-    let mut by_lead_type: BTreeMap<String, Figures> = BTreeMap::new();
-    let mut weekly: BTreeMap<DateTime<Utc>, Figures> = BTreeMap::new();
-    let mut distribution: BTreeMap<ResponseBucket, usize> = BTreeMap::new();
-
-    for row in &clocks {
+    let mut out = Vec::with_capacity(clocks.len());
+    for (row, calendar) in clocks {
         let Some(lead) = lead_by_id.get(&row.lead_id) else {
             continue;
         };
-        let calendar = context.calendar(db, row.calendar_id).await?;
-        let view = sla::view(row, &calendar, now)?;
-        let clock = classify(row, &view, now);
+        let view = sla::view(row, calendar, now)?;
+        let (outcome, stopped, attributed_at) = classify(row, &view, now);
         let (owner_id, queue_team) = assignments
             .get(&row.lead_id)
             .and_then(|list| {
                 list.iter()
-                    .take_while(|(at, _, _)| *at <= clock.attributed_at)
+                    .take_while(|(at, _, _)| *at <= attributed_at)
                     .last()
                     .map(|(_, owner, team)| (*owner, *team))
             })
@@ -231,28 +294,83 @@ pub async fn report(
         if !filter.passes_people(owner_id, team_id) {
             continue;
         }
-        result.total.add(&clock);
-        by_owner.entry(owner_id).or_default().add(&clock);
-        by_team.entry(team_id).or_default().add(&clock);
+        out.push(AttributedClock {
+            source: lead.source.clone(),
+            lead_type: lead.lead_type.clone(),
+            owner_id,
+            team_id,
+            outcome,
+            stopped,
+            elapsed_seconds: view.elapsed_seconds,
+            target_seconds: row.target_seconds,
+            percent: view.percent_elapsed,
+            attributed_at,
+            clock: row.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// The compliance of the `kind` clocks started in the filter's period, as of `now`.
+pub async fn report(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    kind: SlaKind,
+    now: DateTime<Utc>,
+) -> Result<ComplianceReport, ApiError> {
+    let clocks = clocks(db, filter, kind).await?;
+    fold(db, filter, kind, &clocks, now).await
+}
+
+/// The report of `clocks` (those [`clocks`] reads, or the same clocks as a simulation has
+/// recomputed them): attributed to owners and teams from the log, and counted.
+pub async fn fold(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    kind: SlaKind,
+    clocks: &[(sla_clocks::Model, BusinessCalendar)],
+    now: DateTime<Utc>,
+) -> Result<ComplianceReport, ApiError> {
+    let people = people(db).await?;
+    let clocks = attribute(db, filter, kind, clocks, now, &people).await?;
+    if clocks.is_empty() {
+        return Ok(ComplianceReport::default());
+    }
+    let team_names: HashMap<i64, String> = crate::entities::teams::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+
+    let mut result = ComplianceReport::default();
+    let mut by_owner: BTreeMap<Option<i64>, Figures> = BTreeMap::new();
+    let mut by_team: BTreeMap<Option<i64>, Figures> = BTreeMap::new();
+    let mut by_source: BTreeMap<Option<String>, Figures> = BTreeMap::new();
+    let mut by_lead_type: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut weekly: BTreeMap<DateTime<Utc>, Figures> = BTreeMap::new();
+    let mut distribution: BTreeMap<ResponseBucket, usize> = BTreeMap::new();
+
+    for clock in &clocks {
+        result.total.add(clock);
+        result
+            .clocks
+            .push((clock.clock.id, clock.clock.lead_id, clock.outcome));
+        by_owner.entry(clock.owner_id).or_default().add(clock);
+        by_team.entry(clock.team_id).or_default().add(clock);
         by_source
-            .entry(lead.source.clone())
+            .entry(clock.source.clone())
             .or_default()
-            .add(&clock);
+            .add(clock);
         by_lead_type
-            .entry(lead.lead_type.clone())
+            .entry(clock.lead_type.clone())
             .or_default()
-            .add(&clock);
+            .add(clock);
         weekly
-            .entry(week_start(row.started_at))
+            .entry(week_start(clock.clock.started_at))
             .or_default()
-            .add(&clock);
-        let bucket = match clock.outcome {
-            Outcome::Cancelled => None,
-            Outcome::Breached => Some(ResponseBucket::Breached),
-            _ if clock.percent >= APPROACHING_PERCENT => Some(ResponseBucket::Approaching),
-            _ => Some(ResponseBucket::UnderTarget),
-        };
-        if let Some(bucket) = bucket {
+            .add(clock);
+        if let Some(bucket) = clock.bucket() {
             *distribution.entry(bucket).or_default() += 1;
         }
     }
@@ -286,7 +404,7 @@ pub async fn report(
 }
 
 /// Each lead's assignments `(at, owner, team)` in log order.
-async fn assignments_of(
+pub(super) async fn assignments_of(
     db: &impl ConnectionTrait,
     lead_ids: sea_orm::sea_query::SelectStatement,
 ) -> Result<HashMap<i64, Vec<(DateTime<Utc>, Option<i64>, Option<i64>)>>, ApiError> {

@@ -1,5 +1,6 @@
 //! Reports leaders and marketing ops act on (CONTRACT.md section 6): SLA compliance, the funnel,
-//! the feedback loop and leakage.
+//! the feedback loop and leakage; built on them, the monthly governance red flags, the 30-day
+//! baseline comparison and marketing's scorecard.
 //!
 //! Every report takes a [`ReportFilter`]: a period `[from, to)` (default the 30 days before now)
 //! and optional lists of teams, owners, sources, campaigns and lead types. A given list matches
@@ -11,10 +12,17 @@
 //! Rows are narrowed in SQL (period, lead attributes); the figures are folded in Rust, which is
 //! exact on both databases and is where business calendars are needed anyway.
 
+pub mod access;
+pub mod baseline;
 pub mod compliance;
+pub mod export;
 pub mod feedback;
 pub mod funnel;
+pub mod governance;
 pub mod leakage;
+pub mod scorecard;
+pub mod settings;
+pub mod simulation;
 
 use chrono::{DateTime, Datelike as _, Duration, Utc};
 use sea_orm::sea_query::{Query, SelectStatement};

@@ -126,7 +126,7 @@ async fn connection_data(
 
 /// The principal of an `Authorization: Bearer` header; `None` without one or for a token we
 /// do not know.
-async fn principal_from_headers(
+pub(crate) async fn principal_from_headers(
     state: &AppState,
     http: &HttpRequest,
 ) -> Result<Option<Principal>, ApiError> {

@@ -34,6 +34,7 @@ mod replan;
 mod replay;
 mod rules;
 pub mod scheduler;
+mod simulate;
 
 use chrono::{DateTime, Utc};
 use handoff_shared::lead::{LeadEvent, SlaTransition};
@@ -46,6 +47,7 @@ pub use clock::{ClockView, view};
 pub use context::{Policy, SlaContext, calendar_from_row, fallback_calendar};
 pub use replan::{replan_calendar, replan_policy};
 pub use replay::{Logged, ReplaySources, replay_clocks};
+pub use simulate::{PolicyOverride, simulate_clocks};
 
 use self::clock::{TrackedClock, Transition};
 use self::rules::Action;

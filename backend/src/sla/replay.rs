@@ -73,7 +73,15 @@ impl ReplaySources {
         }
     }
 
-    fn calendar(&self, id: Option<i64>) -> Result<BusinessCalendar, String> {
+    /// A policy the log names.
+    pub(super) fn policy(&self, id: i64) -> Result<Arc<Policy>, String> {
+        self.policies
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| format!("SLA policy {id} was not read"))
+    }
+
+    pub(super) fn calendar(&self, id: Option<i64>) -> Result<BusinessCalendar, String> {
         self.calendars
             .get(&id)
             .cloned()
@@ -81,7 +89,7 @@ impl ReplaySources {
     }
 }
 
-fn sla_transition(event: &LeadEvent) -> Option<&SlaTransition> {
+pub(super) fn sla_transition(event: &LeadEvent) -> Option<&SlaTransition> {
     match event {
         LeadEvent::Sla(transition) => Some(transition),
         _ => None,

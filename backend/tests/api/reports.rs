@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, error_field, spawn_app};
 
+mod governance;
+
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
@@ -550,6 +552,45 @@ fn compliance_query() -> String {
     )
 }
 
+/// A clock as of `now`: its outcome (0 met, 1 breached, 2 running, 3 approaching,
+/// 4 cancelled), the instant it is attributed at, and its business seconds.
+fn verdict(log: &Log, c: &Clock, now: DateTime<Utc>) -> (u8, DateTime<Utc>, i64) {
+    if c.cancelled {
+        (4, c.stop.map_or(now, |s| s.0).min(c.due).min(now), 0)
+    } else if let Some((stop, met, elapsed)) = c.stop {
+        if met {
+            (0, stop, elapsed)
+        } else {
+            (1, stop.min(c.due), elapsed)
+        }
+    } else {
+        let (t, s) = &c.last;
+        let elapsed = if s.transition == SlaEventKind::Paused {
+            s.elapsed_seconds
+        } else {
+            let calendar = &log.calendars[&s.calendar_id.unwrap()];
+            s.elapsed_seconds + calendar.elapsed(*t, now).unwrap()
+        };
+        let paused = s.transition == SlaEventKind::Paused;
+        if (paused && elapsed >= c.target) || (!paused && c.due <= now) {
+            (1, if paused { now } else { c.due }, elapsed)
+        } else if elapsed as f64 * 100.0 / c.target as f64 >= 80.0 {
+            (3, now, elapsed)
+        } else {
+            (2, now, elapsed)
+        }
+    }
+}
+
+/// The (owner, team) of a lead's latest assignment at or before `at`.
+fn attributed_to(lead: &Folded, at: DateTime<Utc>) -> (Option<i64>, Option<i64>) {
+    lead.assignments
+        .iter()
+        .take_while(|(t, _, _)| *t <= at)
+        .last()
+        .map_or((None, None), |(_, owner, team)| (*owner, *team))
+}
+
 fn expected_compliance(log: &Log, f: &Filter, kind: &str, names: &HashMap<i64, &str>) -> Value {
     let now = at(NOW);
     let (from, to) = f.period();
@@ -565,39 +606,8 @@ fn expected_compliance(log: &Log, f: &Filter, kind: &str, names: &HashMap<i64, &
         if c.kind != kind || c.started < from || c.started >= to || !f.attributes(lead) {
             continue;
         }
-        // 0 met, 1 breached, 2 running, 3 approaching, 4 cancelled
-        let (outcome, attributed, elapsed) = if c.cancelled {
-            (4, c.stop.map_or(now, |s| s.0).min(c.due).min(now), 0)
-        } else if let Some((stop, met, elapsed)) = c.stop {
-            if met {
-                (0, stop, elapsed)
-            } else {
-                (1, stop.min(c.due), elapsed)
-            }
-        } else {
-            let (t, s) = &c.last;
-            let elapsed = if s.transition == SlaEventKind::Paused {
-                s.elapsed_seconds
-            } else {
-                let calendar = &log.calendars[&s.calendar_id.unwrap()];
-                s.elapsed_seconds + calendar.elapsed(*t, now).unwrap()
-            };
-            let paused = s.transition == SlaEventKind::Paused;
-            if (paused && elapsed >= c.target) || (!paused && c.due <= now) {
-                (1, if paused { now } else { c.due }, elapsed)
-            } else if elapsed as f64 * 100.0 / c.target as f64 >= 80.0 {
-                (3, now, elapsed)
-            } else {
-                (2, now, elapsed)
-            }
-        };
-        let (_, owner, team) = lead
-            .assignments
-            .iter()
-            .take_while(|(t, _, _)| *t <= attributed)
-            .last()
-            .copied()
-            .unwrap_or((attributed, None, None));
+        let (outcome, attributed, elapsed) = verdict(log, c, now);
+        let (owner, team) = attributed_to(lead, attributed);
         if !f.people(owner, team) {
             continue;
         }

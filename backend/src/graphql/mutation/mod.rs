@@ -2,9 +2,11 @@
 
 mod auth;
 mod config;
+mod digest;
 mod intake;
 mod integrations;
 mod notifications;
+mod report_settings;
 mod stages;
 mod users;
 
@@ -12,9 +14,11 @@ use async_graphql::MergedObject;
 
 pub use auth::AuthMutation;
 pub use config::ConfigMutation;
+pub use digest::DigestMutation;
 pub use intake::IntakeMutation;
 pub use integrations::IntegrationsMutation;
 pub use notifications::NotificationsMutation;
+pub use report_settings::ReportSettingsMutation;
 pub use stages::StagesMutation;
 pub use users::UsersMutation;
 
@@ -27,4 +31,6 @@ pub struct MutationRoot(
     IntegrationsMutation,
     IntakeMutation,
     NotificationsMutation,
+    ReportSettingsMutation,
+    DigestMutation,
 );

@@ -4,12 +4,8 @@
 //! (`auth::permissions::report_scope`); reps and integrations are refused.
 
 use async_graphql::{Context, Object};
-use handoff_shared::domain;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _};
 
-use crate::auth::permissions::report_scope;
 use crate::auth::{self, Permission};
-use crate::entities::{teams, users};
 use crate::error::ApiError;
 use crate::graphql::state;
 use crate::graphql::types::enums::SlaKind;
@@ -23,31 +19,14 @@ use crate::state::AppState;
 pub struct ReportsQuery;
 
 /// The caller's filter, resolved and narrowed to the teams they may see.
-async fn filter_for<'a>(
+pub(crate) async fn filter_for<'a>(
     ctx: &Context<'a>,
     filter: Option<ReportFilterInput>,
 ) -> Result<(&'a AppState, reports::ReportFilter), ApiError> {
     let principal = auth::authorize(ctx, Permission::ViewReports)?;
     let state = state(ctx)?;
-    let db = &state.db;
-    let mut filter = filter.unwrap_or_default().resolve(state.clock.now())?;
-    let (team_id, managed) = if principal.role == domain::Role::Manager {
-        let me = users::Entity::find_by_id(principal.user_id).one(db).await?;
-        let managed: Vec<i64> = teams::Entity::find()
-            .select_only()
-            .column(teams::Column::Id)
-            .filter(teams::Column::ManagerId.eq(principal.user_id))
-            .into_tuple()
-            .all(db)
-            .await?;
-        (me.and_then(|u| u.team_id), managed)
-    } else {
-        (None, Vec::new())
-    };
-    let scope = report_scope(principal, team_id, managed).ok_or(ApiError::Forbidden)?;
-    filter.team_ids = scope
-        .narrow(filter.team_ids.take())
-        .ok_or(ApiError::Forbidden)?;
+    let filter = filter.unwrap_or_default().resolve(state.clock.now())?;
+    let filter = reports::access::scoped(&state.db, principal, filter).await?;
     Ok((state, filter))
 }
 
@@ -98,7 +77,7 @@ impl ReportsQuery {
     }
 
     /// Leads stuck in MQL without activity for more than `staleDays` days, as of now (the
-    /// filter's period does not apply).
+    /// filter's period does not apply), and what they may cost at the average deal size.
     async fn leakage(
         &self,
         ctx: &Context<'_>,
@@ -115,6 +94,7 @@ impl ReportsQuery {
         };
         let (state, filter) = filter_for(ctx, filter).await?;
         let report = leakage::report(&state.db, &filter, stale_days, state.clock.now()).await?;
-        Ok(LeakageReport::new(report))
+        let deal_size = reports::settings::load(&state.db).await?.average_deal_size;
+        Ok(LeakageReport::new(report, deal_size))
     }
 }

@@ -3,13 +3,16 @@
 
 pub mod auth;
 pub mod config;
+pub mod digest;
 pub mod enums;
+pub mod governance;
 pub mod intake;
 pub mod integrations;
 pub mod lead;
 pub mod lead_history;
 pub mod notifications;
 pub mod reports;
+pub mod simulation;
 pub mod sla;
 pub mod stages;
 pub mod user;

@@ -402,13 +402,20 @@ pub struct LeakageReport {
     pub open_mqls: i32,
     /// count / openMqls; null when there are none.
     pub share: Option<f64>,
+    /// The organisation's average deal size (`reportSettings`); null: not configured.
+    pub average_deal_size: Option<f64>,
+    /// count × averageDealSize: what the leaked leads may cost; null without a deal size.
+    pub estimated_loss: Option<f64>,
     #[graphql(skip)]
     pub leaked: Vec<crate::entities::leads::Model>,
 }
 
 impl LeakageReport {
-    pub fn new(r: leakage::LeakageReport) -> Self {
+    /// The report, valuing the leaked leads at `average_deal_size` when there is one.
+    pub fn new(r: leakage::LeakageReport, average_deal_size: Option<f64>) -> Self {
         Self {
+            average_deal_size,
+            estimated_loss: average_deal_size.map(|size| r.leads.len() as f64 * size),
             stale_days: i32::try_from(r.stale_days).unwrap_or(i32::MAX),
             count: count(r.leads.len()),
             open_mqls: count(r.open_mqls),
