@@ -360,6 +360,22 @@ const REJECTIONS: [(&str, u64); 7] = [
     ("competitor", 5),
 ];
 
+/// What [`generate_leads`] makes: `count` leads numbered from `first`, created over the `days`
+/// before `until`, drawn from `seed` (the same spec gives the same leads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation {
+    pub count: usize,
+    pub first: usize,
+    pub days: i64,
+    pub seed: u64,
+    pub until: DateTime<Utc>,
+    /// Leads per intake transaction (1 to 1000).
+    pub batch: usize,
+}
+
+/// The seed of `--demo`'s leads (and `handoff demo-data`'s default).
+pub const DEMO_SEED: u64 = 0x00C0_FFEE_2026;
+
 /// Seeds `count` leads with up to 90 days of history through the real intake (as backfill),
 /// unless the database has leads already. Returns how many were stored.
 #[tracing::instrument(skip(db))]
@@ -368,32 +384,63 @@ pub async fn seed_leads(
     now: DateTime<Utc>,
     count: usize,
 ) -> anyhow::Result<usize> {
-    use crate::auth::{Credential, Principal};
     use crate::entities::leads;
-    use crate::handoff::intake::{self, RawLead};
     use sea_orm::PaginatorTrait as _;
 
     if leads::Entity::find().count(db).await? > 0 {
         return Ok(0);
     }
+    let spec = Generation {
+        count,
+        first: 0,
+        days: HISTORY_DAYS,
+        seed: DEMO_SEED,
+        until: now,
+        batch: 500,
+    };
+    let stored = generate_leads(db, spec, |_| {}).await?;
+    tracing::info!(stored, "seeded the demo leads");
+    Ok(stored)
+}
+
+/// Generates the leads of `spec` with their history through the real intake, as backfill (no
+/// notifications), owned by the demo organisation's reps, as an active admin of the database.
+/// Memory holds one batch; `progress` hears how many leads each stored batch held. Returns how
+/// many were stored.
+pub async fn generate_leads(
+    db: &DatabaseConnection,
+    spec: Generation,
+    mut progress: impl FnMut(usize),
+) -> anyhow::Result<usize> {
+    use crate::auth::{Credential, Principal};
+    use crate::handoff::intake::{self, RawLead};
+
+    anyhow::ensure!(
+        (1..=1000).contains(&spec.batch),
+        "the batch must be 1 to 1000 leads"
+    );
+    anyhow::ensure!(spec.days >= 1, "the history must span at least one day");
     let admin = users::Entity::find()
-        .filter(users::Column::Email.eq(crate::auth::bootstrap::DEMO_ADMIN_EMAIL))
+        .filter(users::Column::Role.eq(Role::Admin.as_str()))
+        .filter(users::Column::Active.eq(true))
         .one(db)
         .await?
-        .context("the demo admin is missing")?;
+        .context("the database has no active admin to generate leads as")?;
     let actor = Principal {
         user_id: admin.id,
         role: Role::Admin,
         credential: Credential::Cli,
     };
 
-    let mut dice = Dice(0x00C0_FFEE_2026);
+    // One stream per spec, whatever the batch size: the leads do not depend on it.
+    let mut dice = Dice(spec.seed ^ (spec.first as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut stored = 0;
-    let mut batch: Vec<RawLead> = Vec::with_capacity(500);
-    for n in 0..count {
-        batch.push(demo_lead(&mut dice, n, now));
-        if batch.len() == 500 || n + 1 == count {
-            let outcome = intake::ingest(db, now, &actor, std::mem::take(&mut batch))
+    let mut batch: Vec<RawLead> = Vec::with_capacity(spec.batch);
+    for n in spec.first..spec.first + spec.count {
+        batch.push(demo_lead(&mut dice, n, spec.until, spec.days));
+        if batch.len() == spec.batch || n + 1 == spec.first + spec.count {
+            let size = batch.len();
+            let outcome = intake::ingest(db, spec.until, &actor, std::mem::take(&mut batch))
                 .await
                 .map_err(|e| anyhow::anyhow!("demo intake failed: {:?}", e.into_parts()))?;
             if let Some(error) = outcome.errors.first() {
@@ -405,14 +452,19 @@ pub async fn seed_leads(
                 );
             }
             stored += outcome.created;
+            progress(size);
         }
     }
-    tracing::info!(stored, "seeded the demo leads");
     Ok(stored)
 }
 
 /// One demo lead and its history: most become MQLs and are worked; the last days stay open.
-fn demo_lead(dice: &mut Dice, n: usize, now: DateTime<Utc>) -> crate::handoff::intake::RawLead {
+fn demo_lead(
+    dice: &mut Dice,
+    n: usize,
+    now: DateTime<Utc>,
+    days: i64,
+) -> crate::handoff::intake::RawLead {
     use crate::handoff::intake::{RawLead, RawLeadEvent};
     use chrono::Duration;
     use handoff_shared::lead::Bant;
@@ -429,7 +481,7 @@ fn demo_lead(dice: &mut Dice, n: usize, now: DateTime<Utc>) -> crate::handoff::i
     // Reps who take new leads (rep 8 is out of office).
     let reps: &[u32] = if emea { &[5, 6, 7] } else { &[1, 2, 3, 4] };
     let owner = format!("rep{}@demo.test", dice.pick(reps));
-    let minutes_ago = dice.below((HISTORY_DAYS * 24 * 60) as u64) as i64;
+    let minutes_ago = dice.below((days * 24 * 60) as u64) as i64;
     let created = now - Duration::minutes(minutes_ago);
     let company = n % 1_400;
     let at = |offset: Duration| created + offset;

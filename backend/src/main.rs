@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Parser as _;
 use handoff::cli::{self, Cli, CliFailure, Command, DatabaseArgs, ServeArgs, SlaCommand};
-use handoff::clock::{SharedClock, SystemClock};
+use handoff::clock::{Clock as _, SharedClock, SystemClock};
 use handoff::configuration::{DatabaseSettings, Settings};
 use handoff::startup::Application;
 use handoff::{db, telemetry};
@@ -39,6 +39,14 @@ fn main() -> ExitCode {
             telemetry::init(false).map_err(Failure::Runtime)?;
             let clock: SharedClock = Arc::new(SystemClock);
             cli::import::run(args, clock)
+                .await
+                .map(|_| ())
+                .map_err(Failure::from)
+        }),
+        Command::DemoData(args) => block_on(async move {
+            telemetry::init(false).map_err(Failure::Runtime)?;
+            let now = SystemClock.now();
+            cli::demo_data::run(args, now)
                 .await
                 .map(|_| ())
                 .map_err(Failure::from)
@@ -121,9 +129,22 @@ fn clap_failure(error: &clap::Error) -> ExitCode {
         }
         _ => {
             let rendered = error.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let mut lines = rendered.lines();
+            let first = lines.next().unwrap_or("invalid arguments");
             let first = first.trim_start_matches("error: ");
-            eprintln!("handoff: {first} (see `handoff --help`)");
+            // Missing arguments are listed on the lines below, indented: name them.
+            let named: Vec<&str> = lines
+                .take_while(|line| line.starts_with("  "))
+                .map(str::trim)
+                .collect();
+            if named.is_empty() {
+                eprintln!("handoff: {first} (see `handoff --help`)");
+            } else {
+                eprintln!(
+                    "handoff: {first} {} (see `handoff --help`)",
+                    named.join(", ")
+                );
+            }
             ExitCode::from(USAGE)
         }
     }

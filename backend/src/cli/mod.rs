@@ -1,6 +1,7 @@
 //! The command line: `handoff [serve]`, `handoff migrate`, `handoff sla add|elapsed`,
-//! `handoff import`, `handoff rebuild`, `handoff schema`.
+//! `handoff import`, `handoff rebuild`, `handoff schema`, `handoff demo-data`.
 
+pub mod demo_data;
 pub mod import;
 pub mod rebuild;
 pub mod sla;
@@ -45,6 +46,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Recompute every lead row from its event log (run with the server stopped).
     Rebuild(DatabaseArgs),
+    /// Fill a database with the demo organisation and generated leads with a year of history.
+    DemoData(demo_data::DemoDataArgs),
 }
 
 /// Why a subcommand failed: the caller's input (exit 2) or the world (exit 1).

@@ -10,6 +10,7 @@ mod cli;
 mod configuration;
 mod csv_export;
 mod demo;
+mod demo_data;
 mod digest;
 mod errors;
 mod health;
