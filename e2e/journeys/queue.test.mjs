@@ -109,3 +109,42 @@ test('rejecting without a reason shows the error beside the reason picklist', { 
     await close();
   }
 });
+
+test('a lead given to the rep appears in their open queue live, without a reload', { timeout: 60_000 }, async () => {
+  const { page, assertClean, close } = await openPage(browser);
+  try {
+    await page.goto('/queue');
+    await logIn(page, rep.email, rep.password);
+    await page.getByTestId('queue-row').first().waitFor();
+    await page.locator('[data-testid="live-status"][data-live="live"]').waitFor();
+
+    const admin = await adminToken();
+    const third = await leadFor(admin, rep, { firstName: 'Cy', lastName: 'Third', company: 'Gamma Three', leadType: 'demo_request' });
+    await page.locator(`[data-testid="queue-row"][data-lead-id="${third.id}"]`).waitFor();
+    await screenshot(page, '13-queue-live');
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test('a session the server no longer accepts goes back to the login page', { timeout: 60_000 }, async () => {
+  const { page, assertClean, close } = await openPage(browser);
+  try {
+    await page.goto('/queue');
+    await page.getByRole('heading', { name: 'Sign in to Handoff' }).waitFor();
+    await page.evaluate(() => sessionStorage.setItem('handoff.token', 'hs_expired-or-revoked-token'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to Handoff' }).waitFor();
+    await page.getByText('Your session has expired. Please sign in again.').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('handoff.token')), null);
+    // Signing in again returns to the page the user was on.
+    await logIn(page, rep.email, rep.password);
+    await page.getByRole('heading', { name: 'My queue' }).waitFor();
+    assert.match(page.url(), /\/queue$/);
+    await screenshot(page, '14-expired-session');
+    assertClean();
+  } finally {
+    await close();
+  }
+});

@@ -232,7 +232,7 @@ fn LeadView(
                 } else {
                     view! {
                         <ul class="clocks">
-                            {lead.sla_clocks.iter().cloned().map(|clock| view! {
+                            {lead.sla_clocks.iter().map(|clock| view! {
                                 <li data-testid="sla-clock" data-kind=clock.kind.as_str()>
                                     <strong>{kind_label(clock.kind)}</strong>
                                     " · " {clock.policy.name.clone()}

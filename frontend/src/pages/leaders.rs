@@ -172,7 +172,7 @@ fn Board() -> impl IntoView {
                 </Show>
             </section>
 
-            <section class="panel" aria-labelledby="compliance-title">
+            <section class="panel wide" aria-labelledby="compliance-title">
                 <h2 id="compliance-title">"First-response compliance today"</h2>
                 <Transition fallback=|| view! { <p class="muted" role="status">"Loading compliance…"</p> }>
                     {move || Suspend::new(async move {
@@ -219,6 +219,7 @@ fn TeamTable(teams: Vec<ComplianceGroup>) -> impl IntoView {
         return view! { <p class="muted">"No clocks started today."</p> }.into_any();
     }
     view! {
+        <div class="table-scroll">
         <table class="compliance" data-testid="compliance-by-team">
             <thead>
                 <tr>
@@ -243,6 +244,7 @@ fn TeamTable(teams: Vec<ComplianceGroup>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }
