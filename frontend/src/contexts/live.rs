@@ -53,10 +53,12 @@ pub fn use_live(
     let session = use_session();
     let (status, set_status) = signal(LiveStatus::Connecting);
     let attempt = RwSignal::new(0_u32);
+    // Drops in a row since the last good connection: the pause before the next try grows.
+    let failures = StoredValue::new(0_u32);
     let handle = StoredValue::new_local(None::<LiveHandle>);
 
     Effect::new(move |_| {
-        let tries = attempt.get();
+        attempt.track();
         let token = session.token();
         // The previous socket (if any) closes before the next opens.
         handle.try_set_value(None);
@@ -72,6 +74,7 @@ pub fn use_live(
         let on_data = on_data.clone();
         let opened = ws::subscribe(query, variables, &token, move |event| match event {
             LiveEvent::Ready => {
+                failures.try_set_value(0);
                 let _ = set_status.try_set(LiveStatus::Live);
                 on_data(None);
             }
@@ -81,13 +84,15 @@ pub fn use_live(
                 let _ = set_status.try_set(LiveStatus::Off);
             }
             LiveEvent::Closed { acknowledged, .. } => {
-                if !acknowledged && tries >= 2 {
+                let failed = failures.try_get_value().unwrap_or(0) + 1;
+                failures.try_set_value(failed);
+                if !acknowledged && failed >= 3 {
                     // Three refusals in a row: the token is no longer accepted.
                     let _ = set_status.try_set(LiveStatus::Off);
                     return;
                 }
                 let _ = set_status.try_set(LiveStatus::Retrying);
-                let pause = Duration::from_millis(500 * 2_u64.pow(tries.min(5)));
+                let pause = Duration::from_millis(500 * 2_u64.pow(failed.min(6)));
                 set_timeout(
                     move || {
                         let _ = attempt.try_update(|n| *n += 1);

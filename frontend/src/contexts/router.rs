@@ -3,7 +3,8 @@
 //! Hand-written rather than leptos_router to keep the wasm small; the app has four screens.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::HtmlElement;
 
 /// The screens of the app, parsed from the location's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +69,15 @@ impl Router {
         }
         if let Some(window) = web_sys::window() {
             window.scroll_to_with_x_and_y(0.0, 0.0);
+            // Screen readers and keyboard users start reading the new screen, not the old link.
+            if !replace
+                && let Some(main) = window
+                    .document()
+                    .and_then(|d| d.get_element_by_id("main"))
+                    .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = main.focus();
+            }
         }
     }
 }
@@ -85,7 +95,11 @@ pub fn provide_router() -> Router {
     };
     // The listener lives as long as the page: the router is the app root's.
     let _listener = window_event_listener(leptos::ev::popstate, move |_| {
-        router.route.set(Route::parse(&current_path()));
+        // A hash change (the skip link) also fires popstate: same screen, nothing to redo.
+        let route = Route::parse(&current_path());
+        if router.route.get_untracked() != route {
+            router.route.set(route);
+        }
     });
     provide_context(router);
     router

@@ -58,9 +58,11 @@ pub fn LeadPage(id: String) -> impl IntoView {
     let done = RwSignal::new(None::<String>);
     let step = Action::new_local(move |(form, action): &(FormId, LeadAction)| {
         let (form, action) = (*form, action.clone());
+        // Read now: the page may be gone by the time the answer arrives.
+        let id = lead_id.get_value();
         async move {
             let token = session.require_token()?;
-            let result = session.check(api::act(&token, &lead_id.get_value(), &action).await);
+            let result = session.check(api::act(&token, &id, &action).await);
             if result.is_ok() {
                 done.set(Some(success_text(form).to_owned()));
                 lead.refetch();
