@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use handoff_shared::domain::{Email, Role};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set, SqlErr,
+    QueryFilter as _, QueryOrder as _, Set, SqlErr,
 };
 
 use crate::auth::Principal;
@@ -231,4 +231,24 @@ pub async fn default_team_id(db: &DatabaseConnection) -> Result<Option<i64>, Api
         .one(db)
         .await?
         .map(|team| team.id))
+}
+
+/// The active users by name, optionally only one team's and only those (not) out of office.
+pub async fn list_users(
+    db: &DatabaseConnection,
+    team_id: Option<i64>,
+    out_of_office: Option<bool>,
+) -> Result<Vec<users::Model>, ApiError> {
+    let mut query = users::Entity::find().filter(users::Column::Active.eq(true));
+    if let Some(team_id) = team_id {
+        query = query.filter(users::Column::TeamId.eq(team_id));
+    }
+    if let Some(out_of_office) = out_of_office {
+        query = query.filter(users::Column::OutOfOffice.eq(out_of_office));
+    }
+    Ok(query
+        .order_by_asc(users::Column::Name)
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await?)
 }

@@ -115,7 +115,7 @@ async fn with_a_built_frontend_client_side_routes_get_the_app_shell() {
     let static_dir = dir.clone();
     let app = spawn_app_with(move |settings| settings.static_dir = static_dir).await;
 
-    for path in ["/", "/leads/42", "/queue"] {
+    for path in ["/", "/leads/42", "/queue", "/leaders"] {
         let response = app
             .client
             .get(format!("{}{path}", app.address))

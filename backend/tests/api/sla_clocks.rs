@@ -609,3 +609,43 @@ async fn acceptance_stops_the_first_clocks_and_starts_qualification() {
     assert_eq!(qualification["state"], "MET");
     assert_eq!(qualification["stoppedAt"], "2026-03-02T15:00:00+00:00");
 }
+
+#[tokio::test]
+async fn a_clock_exposes_the_calendar_it_counts_in_so_a_client_can_tick_it() {
+    let app = spawn_app().await;
+    let org = organisation(&app).await;
+    one_hour_first_response(&app, &org.admin).await;
+    app.clock.set(at("2026-03-06T21:30:00Z"));
+    let lead = demo_request_assigned(&app, "ny-cal", org.new_york.0, app.clock.now(), vec![]).await;
+
+    let response = app
+        .graphql(
+            Some(&org.new_york.1),
+            "query($id: ID!) { lead(id: $id) { slaClocks { kind dueAt calendar { timezone weekly { day open close } holidays } } } }",
+            json!({ "id": lead.to_string() }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+    let clock = response["data"]["lead"]["slaClocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "FIRST_RESPONSE")
+        .unwrap()
+        .clone();
+    let calendar = &clock["calendar"];
+    assert_eq!(
+        calendar["timezone"], "America/New_York",
+        "the owner's calendar: {clock}"
+    );
+    assert_eq!(calendar["weekly"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        calendar["weekly"][0],
+        json!({ "day": "mon", "open": "09:00", "close": "17:00" })
+    );
+    // The due instant read back through the exposed calendar is the server's.
+    let spec: handoff_shared::sla::CalendarSpec = serde_json::from_value(calendar.clone()).unwrap();
+    let parsed = handoff_shared::sla::BusinessCalendar::parse(&spec).unwrap();
+    let due = at(clock["dueAt"].as_str().unwrap());
+    assert_eq!(parsed.elapsed(app.clock.now(), due).unwrap(), 3600);
+}

@@ -178,3 +178,52 @@ async fn setting_an_unknown_user_out_of_office_is_not_found() {
         .await;
     assert_eq!(error_code(&response), "NOT_FOUND", "{response}");
 }
+
+const USERS: &str = "query($teamId: ID, $out: Boolean) { users(teamId: $teamId, outOfOffice: $out) { name outOfOffice team { id } } }";
+
+#[tokio::test]
+async fn the_directory_lists_users_by_name_and_who_is_out_of_office() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let zoe = app
+        .create_user(json!({ "email": "zoe@handoff.test", "name": "Zoe", "role": "REP" }))
+        .await;
+    app.create_user(json!({ "email": "amy@handoff.test", "name": "Amy", "role": "REP" }))
+        .await;
+    let response = app
+        .graphql(
+            Some(&admin),
+            SET_OUT_OF_OFFICE,
+            json!({ "userId": zoe["id"], "out": true }),
+        )
+        .await;
+    assert!(response["errors"].is_null(), "{response}");
+
+    let all = app
+        .graphql(Some(&admin), USERS, json!({ "teamId": zoe["team"]["id"] }))
+        .await;
+    let names: Vec<&str> = all["data"]["users"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{all}"))
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Amy", "Zoe"], "the default team's members by name");
+
+    let away = app
+        .graphql(Some(&admin), USERS, json!({ "out": true }))
+        .await;
+    assert_eq!(
+        away["data"]["users"],
+        json!([{ "name": "Zoe", "outOfOffice": true, "team": { "id": zoe["team"]["id"] } }]),
+        "{away}"
+    );
+
+    let bad = app
+        .graphql(Some(&admin), USERS, json!({ "teamId": "x" }))
+        .await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad}");
+    assert_eq!(error_field(&bad), "teamId");
+    let anonymous = app.graphql(None, USERS, json!({})).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous}");
+}

@@ -48,6 +48,18 @@ impl ApiErrors {
         })
     }
 
+    /// An answer the app cannot use, reported like a transport failure.
+    pub fn unexpected(message: &str) -> Self {
+        Self::one(ApiError::transport(message))
+    }
+
+    /// The first error's message, for a one-line alert.
+    pub fn first_message(&self) -> &str {
+        self.0
+            .first()
+            .map_or("Something went wrong.", |e| e.message.as_str())
+    }
+
     pub fn has_code(&self, code: ErrorCode) -> bool {
         self.0.iter().any(|e| e.code == Some(code))
     }

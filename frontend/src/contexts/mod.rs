@@ -1,3 +1,7 @@
 //! App-wide state handed down through Leptos contexts.
 
+pub mod live;
+pub mod now;
+pub mod router;
 pub mod session;
+pub mod toasts;

@@ -1,8 +1,11 @@
 //! The signed-in session: the bearer token, kept in `sessionStorage` so a reload keeps it and
 //! closing the tab forgets it.
 
+use handoff_shared::ErrorCode;
 use leptos::prelude::*;
 use web_sys::Storage;
+
+use crate::api::{ApiErrors, Me};
 
 const STORAGE_KEY: &str = "handoff.token";
 
@@ -52,6 +55,23 @@ impl Session {
         self.token.set(Some(token));
     }
 
+    /// The token, or the error a call without one would get.
+    pub fn require_token(&self) -> Result<String, ApiErrors> {
+        self.token().ok_or_else(ApiErrors::unauthenticated)
+    }
+
+    /// Passes `result` on; a token the server no longer accepts signs the user out, so the
+    /// login page comes back (with "your session has expired").
+    pub fn check<T>(&self, result: Result<T, ApiErrors>) -> Result<T, ApiErrors> {
+        if let Err(errors) = &result
+            && errors.has_code(ErrorCode::Unauthenticated)
+            && self.token.with_untracked(Option::is_some)
+        {
+            self.sign_out(SignOutReason::Expired);
+        }
+        result
+    }
+
     pub fn sign_out(&self, reason: SignOutReason) {
         if let Some(storage) = storage() {
             let _ = storage.remove_item(STORAGE_KEY);
@@ -78,4 +98,19 @@ pub fn use_session() -> Session {
         leptos::logging::warn!("use_session outside provide_session; reading storage directly");
         Session::restore()
     })
+}
+
+/// The signed-in user, loaded once by the app shell.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub LocalResource<Result<Me, ApiErrors>>);
+
+impl CurrentUser {
+    /// The user once loaded; tracked.
+    pub fn get(&self) -> Option<Me> {
+        self.0.get().and_then(Result::ok)
+    }
+}
+
+pub fn use_me() -> Option<CurrentUser> {
+    use_context::<CurrentUser>()
 }

@@ -1,7 +1,13 @@
 //! One module per screen.
 
 pub mod home;
+pub mod lead;
+pub mod leaders;
 pub mod login;
+pub mod queue;
 
-pub use home::HomePage;
+pub use home::{HomePage, NotFoundPage};
+pub use lead::LeadPage;
+pub use leaders::LeadersPage;
 pub use login::LoginPage;
+pub use queue::QueuePage;

@@ -1,11 +1,11 @@
 //! Queries about people.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
-use crate::auth;
+use crate::auth::{self, Permission};
 use crate::error::ApiError;
-use crate::graphql::state;
 use crate::graphql::types::User;
+use crate::graphql::{parse_id, state};
 use crate::users;
 
 #[derive(Default)]
@@ -22,5 +22,23 @@ impl UsersQuery {
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         Ok(User(user))
+    }
+
+    /// The active users, by name: everyone for the roles that see the directory, narrowed by
+    /// team and availability (e.g. who is out of office today).
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only members of this team.")] team_id: Option<ID>,
+        #[graphql(desc = "Only users who are (true) or are not (false) out of office.")]
+        out_of_office: Option<bool>,
+    ) -> async_graphql::Result<Vec<User>> {
+        auth::authorize(ctx, Permission::ViewDirectory)?;
+        let team_id = team_id
+            .map(|id| parse_id(&id, "teamId"))
+            .transpose()
+            .map_err(ApiError::from)?;
+        let rows = users::list_users(&state(ctx)?.db, team_id, out_of_office).await?;
+        Ok(rows.into_iter().map(User).collect())
     }
 }

@@ -7,7 +7,7 @@ use handoff_shared::domain;
 use handoff_shared::sla::BusinessCalendar;
 use sea_orm::EntityTrait as _;
 
-use super::config::SlaPolicy;
+use super::config::{CalendarDefinition, SlaPolicy};
 use super::enums::{self, stored};
 use crate::entities::{sla_clocks, sla_policies};
 use crate::error::ApiError;
@@ -20,7 +20,7 @@ use crate::sla::{self, ClockView};
 pub struct SlaClock(pub sla_clocks::Model);
 
 impl SlaClock {
-    async fn calendar(&self, ctx: &Context<'_>) -> Result<BusinessCalendar, ApiError> {
+    async fn business_calendar(&self, ctx: &Context<'_>) -> Result<BusinessCalendar, ApiError> {
         match self.0.calendar_id {
             Some(id) => match load_calendar(ctx, id).await? {
                 Some(row) => sla::calendar_from_row(&row),
@@ -36,7 +36,7 @@ impl SlaClock {
     /// The clock as it stands now.
     async fn view(&self, ctx: &Context<'_>) -> Result<ClockView, ApiError> {
         let now = state(ctx)?.clock.now();
-        sla::view(&self.0, &self.calendar(ctx).await?, now)
+        sla::view(&self.0, &self.business_calendar(ctx).await?, now)
     }
 }
 
@@ -78,6 +78,13 @@ impl SlaClock {
     /// paused clock's due instant moves later while it is paused.
     async fn due_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
         Ok(self.view(ctx).await?.due_at)
+    }
+
+    /// The business calendar the clock counts in (the policy's, else the owner's, else the
+    /// team's, else the organisation default), so a client can tick the countdown itself:
+    /// remaining business time = business time from now to `dueAt` in this calendar.
+    async fn calendar(&self, ctx: &Context<'_>) -> async_graphql::Result<CalendarDefinition> {
+        Ok(self.business_calendar(ctx).await?.spec().clone().into())
     }
 
     /// When the clock stopped (met, breached-and-stopped or cancelled).
