@@ -10,7 +10,8 @@
 //!   the instant sends the digest when it comes back within [`GRACE`].
 //! - The digest covers the seven days before the scheduled instant: rejection reasons (count,
 //!   share), lead quality by source and campaign (acceptance rate, SQL rate) over the MQLs of
-//!   the week, leakage now (count, share), and red flags ([`red_flags`]).
+//!   the week, leakage now (count, share), and the governance report's red flags
+//!   measured over the week ([`governance::flags`]).
 //! - The server calls [`fire_due`] every [`TICK`] ([`spawn`]).
 
 use std::time::Duration as StdDuration;
@@ -20,7 +21,7 @@ use chrono::{
     Weekday,
 };
 use chrono_tz::Tz;
-use handoff_shared::domain::{Role, SlaKind};
+use handoff_shared::domain::Role;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
@@ -30,7 +31,7 @@ use sea_orm::{
 use super::outbox::{self, NewNotification};
 use crate::entities::{digest_sends, org_settings, users};
 use crate::error::ApiError;
-use crate::reports::{Period, ReportFilter, compliance, feedback, leakage};
+use crate::reports::{Period, ReportFilter, feedback, governance, leakage};
 use crate::state::AppState;
 
 /// The outbox event of the digest.
@@ -41,12 +42,6 @@ pub const EVENT: &str = "digest.weekly";
 pub const GRACE: Duration = Duration::days(1);
 /// How often the server looks whether a digest is due.
 pub const TICK: StdDuration = StdDuration::from_secs(60);
-/// A rejection reason above this share of the rejections is a red flag.
-pub const REASON_SHARE_FLAG: f64 = 0.40;
-/// Leakage above this share of the open MQLs is a red flag.
-pub const LEAKAGE_SHARE_FLAG: f64 = 0.10;
-/// A team's FIRST_RESPONSE compliance below this is a red flag.
-pub const TEAM_COMPLIANCE_FLAG: f64 = 0.80;
 
 const DAYS: [(&str, Weekday); 7] = [
     ("mon", Weekday::Mon),
@@ -292,7 +287,6 @@ pub async fn compose(
     let filter = ReportFilter::over(period);
     let feedback = feedback::report(db, &filter).await?;
     let leakage = leakage::report(db, &filter, stale_days, now).await?;
-    let compliance = compliance::report(db, &filter, SlaKind::FirstResponse, now).await?;
     let local = |t: DateTime<Utc>| t.with_timezone(&zone).format("%a %d %b %Y %H:%M");
     let mut out = format!(
         "the handoff in the week from {} to {} ({}):\n\n",
@@ -338,60 +332,18 @@ pub async fn compose(
         stale_days
     ));
 
-    let flags = red_flags(&feedback, &leakage, &compliance);
+    // The governance report's red flags, measured over the week.
+    let settings = crate::reports::settings::load(db).await?;
+    let flags = governance::flags(db, &filter, &settings, now).await?;
+    let red: Vec<&governance::RedFlag> = flags.iter().filter(|f| f.red).collect();
     out.push_str("\nRed flags\n");
-    if flags.is_empty() {
+    if red.is_empty() {
         out.push_str("- none\n");
     }
-    for flag in flags {
-        out.push_str(&format!("- {flag}\n"));
+    for flag in red {
+        out.push_str(&format!("- {}\n", flag.describe()));
     }
     Ok(out)
-}
-
-/// The red flags of the week, from the playbook's monthly thresholds: a rejection reason above
-/// [`REASON_SHARE_FLAG`] of the rejections, leakage above [`LEAKAGE_SHARE_FLAG`] of the open
-/// MQLs, a team's FIRST_RESPONSE compliance below [`TEAM_COMPLIANCE_FLAG`].
-///
-/// This is the slot for the governance report (red flags with their own thresholds) once it
-/// exists: the digest should then list that report's flags instead.
-pub fn red_flags(
-    feedback: &feedback::FeedbackReport,
-    leakage: &leakage::LeakageReport,
-    compliance: &compliance::ComplianceReport,
-) -> Vec<String> {
-    let mut flags = Vec::new();
-    for reason in &feedback.reasons {
-        if reason.share > REASON_SHARE_FLAG {
-            flags.push(format!(
-                "rejection reason {} is {} of the rejections (above {})",
-                reason.code,
-                percent(Some(reason.share)),
-                percent(Some(REASON_SHARE_FLAG))
-            ));
-        }
-    }
-    if let Some(share) = leakage.share().filter(|s| *s > LEAKAGE_SHARE_FLAG) {
-        flags.push(format!(
-            "leakage is {} of the open MQLs (above {})",
-            percent(Some(share)),
-            percent(Some(LEAKAGE_SHARE_FLAG))
-        ));
-    }
-    for (_, name, figures) in &compliance.by_team {
-        if let Some(rate) = figures
-            .compliance_rate()
-            .filter(|r| *r < TEAM_COMPLIANCE_FLAG)
-        {
-            flags.push(format!(
-                "team {} met {} of its first-response SLAs (below {})",
-                name.as_deref().unwrap_or("(no team)"),
-                percent(Some(rate)),
-                percent(Some(TEAM_COMPLIANCE_FLAG))
-            ));
-        }
-    }
-    flags
 }
 
 /// Starts the weekly digest on the current Tokio runtime: [`fire_due`] every [`TICK`].

@@ -9,7 +9,9 @@
 //! offset `+` as `%2B`, or use `Z`), `teamIds`, `ownerIds`, `sources`, `campaigns`,
 //! `leadTypes` (each repeated, `sources=ads&sources=web`, or comma-separated,
 //! `sources=ads,web`; an empty value is an empty list, which matches nothing), `kind`
-//! (`slaCompliance`: FIRST_RESPONSE, ACCEPTANCE or QUALIFICATION) and `staleDays` (`leakage`).
+//! (`slaCompliance`: FIRST_RESPONSE, ACCEPTANCE or QUALIFICATION), `staleDays` (`leakage`) and
+//! `month` (`governance`: `YYYY-MM`, default the last complete month; the filter's period is
+//! replaced by the month's, as in GraphQL).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use handoff_shared::domain::SlaKind;
@@ -18,12 +20,21 @@ use sea_orm::ConnectionTrait;
 use super::compliance::{self, ComplianceReport, Figures};
 use super::feedback::{self, FeedbackReport, Quality, ReasonCount};
 use super::funnel::{self, FunnelReport, Stage};
+use super::governance::{self, Month, OffenderKind, Review};
 use super::leakage::{self, LeakageReport};
+use super::scorecard::{self, Scorecard};
 use super::{Period, ReportFilter};
 use crate::error::ApiError;
 
 /// The reports that export, by the name of their GraphQL query.
-pub const REPORTS: &[&str] = &["slaCompliance", "funnel", "feedback", "leakage"];
+pub const REPORTS: &[&str] = &[
+    "slaCompliance",
+    "funnel",
+    "feedback",
+    "leakage",
+    "governance",
+    "marketingScorecard",
+];
 
 /// A CSV table: its header and rows (cells already formatted).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +69,8 @@ pub struct ExportParams {
     pub kind: Option<SlaKind>,
     /// `leakage` only; default [`leakage::DEFAULT_STALE_DAYS`].
     pub stale_days: Option<i64>,
+    /// `governance` only; default the last complete month.
+    pub month: Option<Month>,
 }
 
 /// The table of report `name`; none for a report that does not export.
@@ -75,6 +88,15 @@ pub async fn table(
         "funnel" => funnel_table(&funnel::report(db, f).await?),
         "feedback" => feedback_table(&feedback::report(db, f).await?),
         "leakage" => leakage_table(&leakage::report(db, f, stale_days, now).await?),
+        "governance" => {
+            let month = params.month.unwrap_or_else(|| Month::last_complete(now));
+            let settings = super::settings::load(db).await?;
+            governance_table(&governance::review(db, f, month, &settings, now).await?)
+        }
+        "marketingScorecard" => {
+            let settings = super::settings::load(db).await?;
+            scorecard_table(&scorecard::report(db, f, &settings, now).await?)
+        }
         _ => return Ok(None),
     }))
 }
@@ -84,6 +106,7 @@ pub fn extra_parameters(name: &str) -> &'static [&'static str] {
     match name {
         "slaCompliance" => &["kind"],
         "leakage" => &["staleDays"],
+        "governance" => &["month"],
         _ => &[],
     }
 }
@@ -336,6 +359,150 @@ fn leakage_table(r: &LeakageReport) -> Table {
                 ]
             })
             .collect(),
+    }
+}
+
+fn offender_kind(kind: OffenderKind) -> &'static str {
+    match kind {
+        OffenderKind::Team => "TEAM",
+        OffenderKind::LeadType => "LEAD_TYPE",
+        OffenderKind::Reason => "REJECTION_REASON",
+        OffenderKind::Source => "SOURCE",
+    }
+}
+
+/// One row a flag (offender columns empty), then one row for each of its offenders.
+fn governance_table(review: &Review) -> Table {
+    let mut rows = Vec::new();
+    for flag in &review.flags {
+        let head = |red: bool| {
+            vec![
+                review.month.to_string(),
+                flag.code.as_str().to_owned(),
+                red.to_string(),
+                opt(flag.figure),
+                flag.threshold.to_string(),
+            ]
+        };
+        let mut row = head(flag.red);
+        row.extend(std::iter::repeat_n(String::new(), 5));
+        rows.push(row);
+        for o in &flag.offenders {
+            let mut row = head(flag.red);
+            row.extend([
+                offender_kind(o.kind).to_owned(),
+                o.key.clone().unwrap_or_default(),
+                o.label.clone().unwrap_or_default(),
+                o.figure.to_string(),
+                o.threshold.to_string(),
+            ]);
+            rows.push(row);
+        }
+    }
+    Table {
+        header: vec![
+            "month",
+            "flag",
+            "red",
+            "figure",
+            "threshold",
+            "offender_kind",
+            "offender_key",
+            "offender_label",
+            "offender_figure",
+            "offender_threshold",
+        ],
+        rows,
+    }
+}
+
+/// One row a figure: its count, what it is counted out of, the rate, and the target.
+fn scorecard_table(card: &Scorecard) -> Table {
+    let rate = |part: usize, of: usize| (of > 0).then(|| part as f64 / of as f64);
+    let row =
+        |figure: &str, key: String, value: String, of: String, rate: String, target: String| {
+            vec![figure.to_owned(), key, value, of, rate, target]
+        };
+    let mut rows = vec![row(
+        "mqls",
+        String::new(),
+        n(card.mqls),
+        String::new(),
+        String::new(),
+        String::new(),
+    )];
+    for m in &card.monthly {
+        rows.push(row(
+            "monthly_mqls",
+            m.month.to_string(),
+            n(m.mqls),
+            String::new(),
+            opt(m.attainment()),
+            opt(m.target),
+        ));
+    }
+    rows.push(row(
+        "complete",
+        String::new(),
+        n(card.complete),
+        n(card.mqls),
+        opt(rate(card.complete, card.mqls)),
+        String::new(),
+    ));
+    for (field, count) in &card.fields {
+        rows.push(row(
+            "field",
+            (*field).to_owned(),
+            n(*count),
+            n(card.mqls),
+            opt(rate(*count, card.mqls)),
+            String::new(),
+        ));
+    }
+    rows.push(row(
+        "routed_within_target",
+        String::new(),
+        n(card.routed_within_target),
+        n(card.routed),
+        opt(rate(card.routed_within_target, card.routed)),
+        card.routing_target_seconds.to_string(),
+    ));
+    rows.push(row(
+        "median_routing_seconds",
+        String::new(),
+        opt(card.median_routing_seconds),
+        String::new(),
+        String::new(),
+        card.routing_target_seconds.to_string(),
+    ));
+    rows.push(row(
+        "p90_routing_seconds",
+        String::new(),
+        opt(card.p90_routing_seconds),
+        String::new(),
+        String::new(),
+        card.routing_target_seconds.to_string(),
+    ));
+    rows.push(row(
+        "meeting_threshold",
+        String::new(),
+        n(card.meeting_threshold),
+        n(card.mqls),
+        opt(rate(card.meeting_threshold, card.mqls)),
+        card.mql_threshold.to_string(),
+    ));
+    let sales = &card.sales;
+    rows.push(row(
+        "sales_compliance",
+        String::new(),
+        n(sales.met),
+        n(sales.met + sales.breached),
+        opt(sales.compliance_rate()),
+        String::new(),
+    ));
+    Table {
+        header: vec!["figure", "key", "value", "of", "rate", "target"],
+        rows,
     }
 }
 

@@ -251,26 +251,37 @@ pub async fn review(
         period: month.period(),
         ..filter.clone()
     };
+    let flags = flags(db, &filter, settings, now).await?;
+    Ok(Review {
+        month,
+        period: filter.period,
+        flags,
+    })
+}
+
+/// The five red flags over `filter`'s period, as of `now`: a month for the review, a week for
+/// the weekly digest.
+pub async fn flags(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    settings: &ReportSettings,
+    now: DateTime<Utc>,
+) -> Result<Vec<RedFlag>, ApiError> {
     let team_names: HashMap<i64, String> = teams::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect();
-    let sla = compliance::report(db, &filter, SlaKind::FirstResponse, now).await?;
-    let feedback = feedback::report(db, &filter).await?;
-    let flags = vec![
+    let sla = compliance::report(db, filter, SlaKind::FirstResponse, now).await?;
+    let feedback = feedback::report(db, filter).await?;
+    Ok(vec![
         team_compliance(&sla),
         response_time(&sla),
         rejection_reason(db, &feedback).await?,
-        leakage_flag(db, &filter, settings, now, &team_names).await?,
+        leakage_flag(db, filter, settings, now, &team_names).await?,
         rejection_rate(&feedback),
-    ];
-    Ok(Review {
-        month,
-        period: filter.period,
-        flags,
-    })
+    ])
 }
 
 fn team_compliance(sla: &compliance::ComplianceReport) -> RedFlag {
@@ -536,6 +547,46 @@ fn show(code: FlagCode, x: f64) -> String {
     }
 }
 
+impl RedFlag {
+    /// One line: the flag, its figure against its threshold, and who crosses it.
+    pub fn describe(&self) -> String {
+        let figure = self
+            .figure
+            .map_or_else(|| "no data".to_owned(), |x| show(self.code, x));
+        let mut line = format!(
+            "{}: {figure} (threshold {})",
+            self.code.name(),
+            show(self.code, self.threshold)
+        );
+        if !self.offenders.is_empty() {
+            let who: Vec<String> = self
+                .offenders
+                .iter()
+                .map(|o| offender(self.code, o))
+                .collect();
+            line.push_str(&format!("; {}", who.join(", ")));
+        }
+        line
+    }
+}
+
+/// An offender and its figure, as people read it.
+fn offender(code: FlagCode, o: &Offender) -> String {
+    let who = o
+        .label
+        .clone()
+        .or_else(|| o.key.clone())
+        .unwrap_or_else(|| "(none)".to_owned());
+    let figure = match code {
+        FlagCode::ResponseTime => format!(
+            "average {:.0} s against a limit of {:.0} s",
+            o.figure, o.threshold
+        ),
+        _ => percent(o.figure),
+    };
+    format!("{who}: {figure}")
+}
+
 /// The subject and plain-text body of a red flag's e-mail.
 fn message(month: Month, flag: &RedFlag, base: &str) -> (String, String) {
     let subject = format!("Red flag for {month}: {}", flag.code.name());
@@ -549,19 +600,7 @@ fn message(month: Month, flag: &RedFlag, base: &str) -> (String, String) {
     if !flag.offenders.is_empty() {
         body.push_str("\nOffenders:\n");
         for o in &flag.offenders {
-            let who = o
-                .label
-                .clone()
-                .or_else(|| o.key.clone())
-                .unwrap_or_else(|| "(none)".to_owned());
-            let figure = match flag.code {
-                FlagCode::ResponseTime => format!(
-                    "average {:.0} s against a limit of {:.0} s",
-                    o.figure, o.threshold
-                ),
-                _ => percent(o.figure),
-            };
-            body.push_str(&format!("- {who}: {figure}\n"));
+            body.push_str(&format!("- {}\n", offender(flag.code, o)));
         }
     }
     if !base.is_empty() {

@@ -17,6 +17,7 @@ use handoff_shared::domain::SlaKind;
 
 use crate::error::ApiError;
 use crate::reports::export::{self, ExportParams};
+use crate::reports::governance::Month;
 use crate::reports::{Period, ReportFilter, access};
 use crate::routes::graphql::principal_from_headers;
 use crate::state::AppState;
@@ -184,6 +185,9 @@ pub fn parse(
                 })
         })
         .transpose()?;
+    let month = get("month")
+        .map(|v| Month::parse(single("month", v)?, "month"))
+        .transpose()?;
     Ok(ExportParams {
         filter: ReportFilter {
             period: Period::resolve(from, to, now)
@@ -196,5 +200,6 @@ pub fn parse(
         },
         kind,
         stale_days,
+        month,
     })
 }

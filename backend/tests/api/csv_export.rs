@@ -504,3 +504,174 @@ async fn exports_are_csv_files_with_the_reports_permissions_and_clear_errors() {
     let all = get(&app, Some(&ops), "/reports/slaCompliance.csv").await;
     assert_eq!(all.rows.iter().filter(|r| r[0] == "team").count(), 2);
 }
+
+const FLAGS: &str =
+    "flags { code figure threshold red offenders { kind key label figure threshold } }";
+const SCORECARD: &str = "mqls monthly { month mqls target } complete completeness fields { field count share } routed routingTargetSeconds routedWithinTarget routedWithinTargetShare medianRoutingSeconds p90RoutingSeconds mqlThreshold meetingMinScore meetingMinScoreShare salesMet salesBreached salesComplianceRate";
+
+fn expected_governance(report: &Value) -> Vec<Vec<String>> {
+    let month = &report["month"];
+    let mut rows = Vec::new();
+    for flag in report["flags"].as_array().unwrap() {
+        let head = row(&[
+            month,
+            &flag["code"],
+            &flag["red"],
+            &flag["figure"],
+            &flag["threshold"],
+        ]);
+        let mut first = head.clone();
+        first.extend(std::iter::repeat_n(String::new(), 5));
+        rows.push(first);
+        for o in flag["offenders"].as_array().unwrap() {
+            let mut r = head.clone();
+            r.extend(row(&[
+                &o["kind"],
+                &o["key"],
+                &o["label"],
+                &o["figure"],
+                &o["threshold"],
+            ]));
+            rows.push(r);
+        }
+    }
+    rows
+}
+
+fn expected_scorecard(card: &Value) -> Vec<Vec<String>> {
+    let s = |text: &str| text.to_owned();
+    let mqls = cell(&card["mqls"]);
+    let target = cell(&card["routingTargetSeconds"]);
+    let mut rows = vec![vec![s("mqls"), s(""), mqls.clone(), s(""), s(""), s("")]];
+    for m in card["monthly"].as_array().unwrap() {
+        let attainment = match (m["mqls"].as_f64(), m["target"].as_f64()) {
+            (Some(n), Some(t)) if t > 0.0 => (n / t).to_string(),
+            _ => String::new(),
+        };
+        rows.push(vec![
+            s("monthly_mqls"),
+            cell(&m["month"]),
+            cell(&m["mqls"]),
+            s(""),
+            attainment,
+            cell(&m["target"]),
+        ]);
+    }
+    rows.push(vec![
+        s("complete"),
+        s(""),
+        cell(&card["complete"]),
+        mqls.clone(),
+        cell(&card["completeness"]),
+        s(""),
+    ]);
+    for f in card["fields"].as_array().unwrap() {
+        rows.push(vec![
+            s("field"),
+            cell(&f["field"]),
+            cell(&f["count"]),
+            mqls.clone(),
+            cell(&f["share"]),
+            s(""),
+        ]);
+    }
+    rows.push(vec![
+        s("routed_within_target"),
+        s(""),
+        cell(&card["routedWithinTarget"]),
+        cell(&card["routed"]),
+        cell(&card["routedWithinTargetShare"]),
+        target.clone(),
+    ]);
+    for (name, field) in [
+        ("median_routing_seconds", "medianRoutingSeconds"),
+        ("p90_routing_seconds", "p90RoutingSeconds"),
+    ] {
+        rows.push(vec![
+            s(name),
+            s(""),
+            cell(&card[field]),
+            s(""),
+            s(""),
+            target.clone(),
+        ]);
+    }
+    rows.push(vec![
+        s("meeting_threshold"),
+        s(""),
+        cell(&card["meetingMinScore"]),
+        mqls,
+        cell(&card["meetingMinScoreShare"]),
+        cell(&card["mqlThreshold"]),
+    ]);
+    let met = card["salesMet"].as_i64().unwrap();
+    let breached = card["salesBreached"].as_i64().unwrap();
+    rows.push(vec![
+        s("sales_compliance"),
+        s(""),
+        met.to_string(),
+        (met + breached).to_string(),
+        cell(&card["salesComplianceRate"]),
+        s(""),
+    ]);
+    rows
+}
+
+#[tokio::test]
+async fn governance_and_the_marketing_scorecard_export_their_graphql_figures() {
+    let (app, org, _, _) = setup().await;
+    more_history(&app, &org.admin).await;
+    for (filter, query) in filters(org.t1) {
+        let data = ok(
+            &app,
+            &org.admin,
+            &format!("query($filter: ReportFilter) {{ governance(month: \"2026-03\", filter: $filter) {{ month {FLAGS} }} }}"),
+            json!({ "filter": filter }),
+        )
+        .await;
+        let sep = if query.is_empty() { "" } else { "&" };
+        let csv = get(
+            &app,
+            Some(&org.admin),
+            &format!("/reports/governance.csv?{query}{sep}month=2026-03"),
+        )
+        .await;
+        assert_eq!(csv.status, 200, "{}", csv.body);
+        assert_eq!(csv.header[..3], ["month", "flag", "red"]);
+        assert_rows(
+            &csv.rows,
+            &expected_governance(&data["governance"]),
+            &format!("governance {filter}"),
+        );
+        assert_eq!(csv.rows.iter().filter(|r| r[5].is_empty()).count(), 5);
+
+        let data = ok(
+            &app,
+            &org.admin,
+            &format!("query($filter: ReportFilter) {{ marketingScorecard(filter: $filter) {{ {SCORECARD} }} }}"),
+            json!({ "filter": filter }),
+        )
+        .await;
+        let csv = get(
+            &app,
+            Some(&org.admin),
+            &format!("/reports/marketingScorecard.csv?{query}"),
+        )
+        .await;
+        assert_eq!(csv.status, 200, "{}", csv.body);
+        assert_rows(
+            &csv.rows,
+            &expected_scorecard(&data["marketingScorecard"]),
+            &format!("marketingScorecard {filter}"),
+        );
+    }
+    let bad = get(
+        &app,
+        Some(&org.admin),
+        "/reports/governance.csv?month=2026-13",
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let body: Value = serde_json::from_str(&bad.body).unwrap();
+    assert_eq!(body["error"]["field"], "month", "{}", bad.body);
+}

@@ -121,7 +121,12 @@ fn pct(n: usize, d: usize) -> String {
 }
 
 /// The lines the digest of the week `[from, to)` must hold, recomputed from [`CASES`].
-fn expected_lines(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> Vec<String> {
+/// The digest's lines, and the beginnings of its red-flag lines.
+fn expected_lines(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> (Vec<String>, Vec<String>) {
     let in_week = |c: &&Case| {
         let t = at(c.mql);
         from <= t && t < to
@@ -144,12 +149,28 @@ fn expected_lines(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) ->
     sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     for (reason, n) in &sorted {
         lines.push(format!("- {reason}: {n} ({})", pct(*n, rejections)));
-        if *n as f64 / rejections as f64 > 0.4 {
-            lines.push(format!(
-                "- rejection reason {reason} is {} of the rejections (above 40.0%)",
-                pct(*n, rejections)
-            ));
-        }
+    }
+    // The governance report's red flags over the week, each a line starting with its name,
+    // figure and threshold (the offenders follow).
+    let mut flags = Vec::new();
+    if let Some((_, top)) = sorted.first()
+        && *top as f64 / rejections as f64 > 0.4
+    {
+        flags.push(format!(
+            "- One rejection reason above 40 % of rejections: {} (threshold 40.0 %);",
+            flag_pct(*top, rejections)
+        ));
+    }
+    let decided: Vec<&&Case> = week.iter().filter(|c| !c.outcome.is_empty()).collect();
+    let rejected = decided
+        .iter()
+        .filter(|c| c.outcome.starts_with("rejected"))
+        .count();
+    if rejected as f64 / decided.len() as f64 > 0.5 {
+        flags.push(format!(
+            "- Rejection rate above 50 %: {} (threshold 50.0 %);",
+            flag_pct(rejected, decided.len())
+        ));
     }
     for key in [|c: &Case| c.source, |c: &Case| c.campaign] {
         let mut groups: BTreeMap<&str, Vec<&Case>> = BTreeMap::new();
@@ -186,12 +207,17 @@ fn expected_lines(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) ->
         pct(leaked, open.len())
     ));
     if leaked as f64 / open.len() as f64 > 0.1 {
-        lines.push(format!(
-            "- leakage is {} of the open MQLs (above 10.0%)",
-            pct(leaked, open.len())
+        flags.push(format!(
+            "- Leakage above 10 % of open MQLs: {} (threshold 10.0 %);",
+            flag_pct(leaked, open.len())
         ));
     }
-    lines
+    (lines, flags)
+}
+
+/// A share as the red flags write it.
+fn flag_pct(n: usize, d: usize) -> String {
+    format!("{:.1} %", n as f64 * 100.0 / d as f64)
 }
 
 async fn app_with_sink(sink: &SmtpSink) -> TestApp {
@@ -260,10 +286,24 @@ async fn the_digest_goes_to_marketing_ops_once_at_the_local_instant_with_the_wee
     assert_eq!(to, ["ops1@handoff.test", "ops2@handoff.test"]);
     let body = messages[0]["body"].as_str().unwrap().replace("\r\n", "\n");
     let lines: Vec<&str> = body.lines().map(str::trim_end).collect();
-    for line in expected_lines(instant - Duration::days(7), instant, instant) {
+    let (expected, flags) = expected_lines(instant - Duration::days(7), instant, instant);
+    for line in expected {
         assert!(
             lines.contains(&line.as_str()),
             "missing {line:?} in\n{body}"
+        );
+    }
+    let red: Vec<&&str> = lines
+        .iter()
+        .skip_while(|l| **l != "Red flags")
+        .skip(1)
+        .take_while(|l| l.starts_with("- "))
+        .collect();
+    assert_eq!(red.len(), flags.len(), "{body}");
+    for flag in flags {
+        assert!(
+            red.iter().any(|l| l.starts_with(&flag)),
+            "missing a line starting {flag:?} in\n{body}"
         );
     }
     // Only the lines of the week: the earlier rejection is not in it.
