@@ -31,8 +31,13 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-fn day(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+/// `YYYY-MM-DD` (read by hand: chrono's format parser is large in wasm).
+pub fn day(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.trim().splitn(3, '-').map(str::parse::<u32>);
+    let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
 }
 
 impl Filter {

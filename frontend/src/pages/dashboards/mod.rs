@@ -6,6 +6,10 @@ pub mod compliance;
 pub mod export;
 pub mod filter;
 pub mod funnel;
+pub mod generic;
+pub mod quality;
+pub mod review;
+pub mod simulator;
 
 use handoff_shared::domain::Role;
 use leptos::ev::MouseEvent;
@@ -25,7 +29,16 @@ pub fn views_reports(role: Role) -> bool {
 }
 
 /// The dashboards, as the path's last segment names them.
-const VIEWS: [(&str, &str); 2] = [("compliance", "SLA compliance"), ("funnel", "Funnel")];
+const VIEWS: [(&str, &str); 8] = [
+    ("compliance", "SLA compliance"),
+    ("funnel", "Funnel"),
+    ("feedback", "Feedback"),
+    ("leakage", "Leakage"),
+    ("governance", "Governance"),
+    ("baseline", "Baseline"),
+    ("scorecard", "Marketing scorecard"),
+    ("simulator", "What-if"),
+];
 
 pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{:.1} %", r * 100.0))
@@ -106,6 +119,12 @@ fn Dashboards(view: String) -> impl IntoView {
         .collect_view();
     let body = match current.as_str() {
         "funnel" => view! { <FunnelDashboard filter/> }.into_any(),
+        "feedback" => view! { <quality::FeedbackDashboard filter/> }.into_any(),
+        "leakage" => view! { <quality::LeakageDashboard filter/> }.into_any(),
+        "governance" => view! { <review::GovernanceDashboard filter/> }.into_any(),
+        "baseline" => view! { <review::BaselineDashboard filter/> }.into_any(),
+        "scorecard" => view! { <review::ScorecardDashboard filter/> }.into_any(),
+        "simulator" => view! { <simulator::SimulatorDashboard filter/> }.into_any(),
         _ => view! { <ComplianceDashboard filter/> }.into_any(),
     };
     view! {
