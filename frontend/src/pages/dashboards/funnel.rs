@@ -3,103 +3,77 @@
 //! and the same by source and by campaign.
 
 use leptos::prelude::*;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::export::ExportButton;
 use super::filter::Filter;
-use super::{Loading, percent};
-use crate::api::{self, ApiErrors};
+use super::generic::{DataTable, ReportView, at, filter_only, list, num, pct, text};
 use crate::components::charts::{BarChart, Datum};
-use crate::contexts::session::use_session;
-use crate::pages::queue::LoadError;
 
-const STAGES: &str =
-    "stages { stage count conversionFromPrevious medianHoursFromPrevious meanHoursFromPrevious }";
+const QUERY: &str = "query Funnel($filter: ReportFilter) { funnel(filter: $filter) { \
+     stages { stage count conversionFromPrevious medianHoursFromPrevious meanHoursFromPrevious } \
+     bySource { key stages { stage count conversionFromPrevious } } \
+     byCampaign { key stages { stage count conversionFromPrevious } } } }";
 
-fn query() -> String {
-    format!(
-        "query Funnel($filter: ReportFilter) {{ funnel(filter: $filter) {{ {STAGES} \
-         bySource {{ key {STAGES} }} byCampaign {{ key {STAGES} }} }} }}"
-    )
+fn hours_text(v: &Value, key: &str) -> String {
+    num(v, key).map_or_else(|| "—".to_owned(), |h| format!("{h:.1} h"))
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stage {
-    pub stage: String,
-    pub count: i64,
-    #[serde(default)]
-    pub conversion_from_previous: Option<f64>,
-    #[serde(default)]
-    pub median_hours_from_previous: Option<f64>,
-    #[serde(default)]
-    pub mean_hours_from_previous: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Group {
-    #[serde(default)]
-    pub key: Option<String>,
-    pub stages: Vec<Stage>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Report {
-    pub stages: Vec<Stage>,
-    pub by_source: Vec<Group>,
-    pub by_campaign: Vec<Group>,
-}
-
-#[derive(Deserialize)]
-struct ReportData {
-    funnel: Report,
-}
-
-async fn load(token: &str, filter: Value) -> Result<Report, ApiErrors> {
-    api::execute::<_, ReportData>(&query(), json!({ "filter": filter }), Some(token))
-        .await
-        .map(|d| d.funnel)
-}
-
-fn hours_text(h: Option<f64>) -> String {
-    h.map_or_else(|| "—".to_owned(), |h| format!("{h:.1} h"))
-}
-
-#[component]
-pub fn FunnelDashboard(filter: RwSignal<Filter>) -> impl IntoView {
-    let session = use_session();
-    let report = LocalResource::new(move || {
-        let token = session.require_token();
-        let variables = filter.with(Filter::report_filter);
-        async move { session.check(load(&token?, variables).await) }
-    });
-    view! {
-        <div class="page-head">
-            <h2>"Funnel"</h2>
-            <ExportButton name="funnel" filter/>
-        </div>
-        <p class="muted">"Leads that became MQL in the period, and how far they got."</p>
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(report) => view! { <Body report/> }.into_any(),
-                    Err(errors) => view! { <LoadError errors retry=move || report.refetch()/> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn Body(report: Report) -> impl IntoView {
-    let bars: Vec<Datum> = report
-        .stages
+/// One row per source or campaign: its count at each stage, then the last conversion.
+fn group_rows(groups: &[Value], none: &str) -> Vec<Vec<String>> {
+    groups
         .iter()
-        .map(|s| Datum::new(s.stage.clone(), s.count as f64, s.count.to_string()))
+        .map(|g| {
+            let stages = list(g, "stages");
+            let mut row = vec![at(g, "key").as_str().unwrap_or(none).to_owned()];
+            row.extend(stages.iter().map(|s| text(s, "count")));
+            row.push(
+                stages
+                    .last()
+                    .map_or_else(|| "—".to_owned(), |s| pct(s, "conversionFromPrevious")),
+            );
+            row
+        })
+        .collect()
+}
+
+fn heads(first: &'static str) -> Vec<&'static str> {
+    vec![
+        first,
+        "MQL",
+        "SAL",
+        "SQL",
+        "Opportunity",
+        "Last stage conversion",
+    ]
+}
+
+fn funnel_view(r: Value) -> AnyView {
+    let stages = list(&r, "stages");
+    let bars: Vec<Datum> = stages
+        .iter()
+        .map(|s| {
+            Datum::new(
+                text(s, "stage"),
+                num(s, "count").unwrap_or(0.0),
+                text(s, "count"),
+            )
+        })
         .collect();
-    let stage_names: Vec<String> = report.stages.iter().map(|s| s.stage.clone()).collect();
+    let rows = stages
+        .iter()
+        .map(|s| {
+            view! {
+                <tr data-testid="funnel-stage" data-stage=text(s, "stage")>
+                    <th scope="row">{text(s, "stage")}</th>
+                    <td data-testid="count">{text(s, "count")}</td>
+                    <td data-testid="conversion">{pct(s, "conversionFromPrevious")}</td>
+                    <td>{hours_text(s, "medianHoursFromPrevious")}</td>
+                    <td>{hours_text(s, "meanHoursFromPrevious")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <div class="board-grid">
             <section class="panel wide" aria-labelledby="stages-title">
@@ -116,63 +90,31 @@ fn Body(report: Report) -> impl IntoView {
                                 <th scope="col">"Mean time from previous"</th>
                             </tr>
                         </thead>
-                        <tbody>
-                            {report.stages.into_iter().map(|s| view! {
-                                <tr data-testid="funnel-stage" data-stage=s.stage.clone()>
-                                    <th scope="row">{s.stage.clone()}</th>
-                                    <td data-testid="count">{s.count}</td>
-                                    <td data-testid="conversion">{percent(s.conversion_from_previous)}</td>
-                                    <td>{hours_text(s.median_hours_from_previous)}</td>
-                                    <td>{hours_text(s.mean_hours_from_previous)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
+                        <tbody>{rows}</tbody>
                     </table>
                 </div>
             </section>
-            <section class="panel wide" aria-labelledby="by-source-title">
-                <h3 id="by-source-title">"By source"</h3>
-                <GroupTable groups=report.by_source stages=stage_names.clone() dimension="source"/>
+            <section class="panel wide">
+                <h3>"By source"</h3>
+                <DataTable testid="funnel-by-source" headers=heads("Source") rows=group_rows(list(&r, "bySource"), "No source")/>
             </section>
-            <section class="panel wide" aria-labelledby="by-campaign-title">
-                <h3 id="by-campaign-title">"By campaign"</h3>
-                <GroupTable groups=report.by_campaign stages=stage_names dimension="campaign"/>
+            <section class="panel wide">
+                <h3>"By campaign"</h3>
+                <DataTable testid="funnel-by-campaign" headers=heads("Campaign") rows=group_rows(list(&r, "byCampaign"), "No campaign")/>
             </section>
-        </div>
-    }
-}
-
-#[component]
-fn GroupTable(groups: Vec<Group>, stages: Vec<String>, dimension: &'static str) -> impl IntoView {
-    if groups.is_empty() {
-        return view! { <p class="muted">"No leads in the period."</p> }.into_any();
-    }
-    view! {
-        <div class="table-scroll">
-            <table data-testid=format!("funnel-by-{dimension}")>
-                <thead>
-                    <tr>
-                        <th scope="col">{if dimension == "source" { "Source" } else { "Campaign" }}</th>
-                        {stages.iter().map(|s| view! { <th scope="col">{s.clone()}</th> }).collect_view()}
-                        <th scope="col">"Last stage conversion"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {groups.into_iter().map(|g| {
-                        let last = g.stages.last().and_then(|s| s.conversion_from_previous);
-                        view! {
-                            <tr>
-                                <th scope="row">{g.key.unwrap_or_else(|| format!("No {dimension}"))}</th>
-                                {g.stages.into_iter().map(|s| view! {
-                                    <td title=format!("conversion {}", percent(s.conversion_from_previous))>{s.count}</td>
-                                }).collect_view()}
-                                <td>{percent(last)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
         </div>
     }
     .into_any()
+}
+
+#[component]
+pub fn FunnelDashboard(filter: RwSignal<Filter>) -> impl IntoView {
+    view! {
+        <div class="page-head">
+            <h2>"Funnel"</h2>
+            <ExportButton name="funnel" filter/>
+        </div>
+        <p class="muted">"Leads that became MQL in the period, and how far they got."</p>
+        <ReportView query=QUERY field="funnel" vars=filter_only render=funnel_view filter/>
+    }
 }
