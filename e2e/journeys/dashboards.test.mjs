@@ -143,3 +143,48 @@ test('dashboard figures equal the GraphQL report figures', { timeout: 90_000 }, 
     await close();
   }
 });
+
+test('every dashboard tab loads its report for the linked filter, without errors', { timeout: 90_000 }, async () => {
+  const { page, assertClean, close } = await openPage(browser);
+  try {
+    await page.goto(`/dashboards/compliance${dashboardQuery}`);
+    await logIn(page, config.email, config.password);
+    await page.getByTestId('compliance-tiles').waitFor();
+    const tabs = [
+      ['funnel', 'funnel-stages'],
+      ['feedback', 'feedback-total'],
+      ['leakage', 'leakage-count'],
+      ['governance', 'governance-summary'],
+      ['baseline', 'baseline-kpis'],
+      ['scorecard', 'scorecard'],
+    ];
+    for (const [tab, content] of tabs) {
+      await page.getByTestId(`tab-${tab}`).click();
+      await page.waitForURL(new RegExp(`/dashboards/${tab}\\?`));
+      assert.ok(page.url().includes(`leadType=${encodeURIComponent(leadType)}`), page.url());
+      const shown = page.locator(`[data-testid="${content}"], [role="alert"]`).first();
+      await shown.waitFor();
+      assert.equal(await shown.getAttribute('data-testid'), content, `${tab}: ${await shown.textContent()}`);
+    }
+    assert.equal(await page.getByTestId('feedback-total').count(), 0);
+    await page.getByTestId('tab-feedback').click();
+    const { feedback } = await gql(admin, 'query($f: ReportFilter) { feedback(filter: $f) { rejections } }', {
+      f: reportFilter,
+    });
+    await page.getByTestId('feedback-total').filter({ hasText: `${feedback.rejections} rejections` }).waitFor();
+
+    // What-if: the same lead type under a one-second target.
+    await page.getByTestId('tab-simulator').click();
+    await page.locator('#sim-type').selectOption(leadType);
+    await page.getByLabel('Target (seconds)').fill('1');
+    await page.getByTestId('simulate').click();
+    const summary = page.locator('[data-testid="simulation-summary"], [role="alert"]').first();
+    await summary.waitFor();
+    assert.equal(await summary.getAttribute('data-testid'), 'simulation-summary', await summary.textContent());
+    await page.getByTestId('simulation').waitFor();
+    await screenshot(page, '32-dashboard-what-if');
+    assertClean();
+  } finally {
+    await close();
+  }
+});

@@ -35,9 +35,9 @@ fn summary(title: &str, data: &[Datum]) -> String {
 }
 
 const ROW: f64 = 28.0;
-const LABEL_W: f64 = 170.0;
-const BAR_W: f64 = 300.0;
-const WIDTH: f64 = 560.0;
+const LABEL_W: f64 = 110.0;
+const BAR_W: f64 = 200.0;
+const WIDTH: f64 = 380.0;
 
 /// Horizontal bars, one row per datum, scaled to the largest value.
 #[component]
@@ -83,7 +83,7 @@ pub fn BarChart(
     }
 }
 
-const LINE_H: f64 = 200.0;
+const LINE_H: f64 = 180.0;
 const PAD_L: f64 = 40.0;
 const PAD_B: f64 = 40.0;
 const PAD_T: f64 = 20.0;

@@ -48,6 +48,7 @@ pub fn percent(rate: Option<f64>) -> String {
 pub fn hours(seconds: Option<f64>) -> String {
     match seconds {
         None => "—".to_owned(),
+        Some(s) if s < 60.0 => format!("{s:.0} s"),
         Some(s) if s < 3600.0 => format!("{:.0} min", s / 60.0),
         Some(s) => format!("{:.1} h", s / 3600.0),
     }
