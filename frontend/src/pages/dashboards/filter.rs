@@ -306,3 +306,34 @@ pub fn FilterBar(filter: RwSignal<Filter>) -> impl IntoView {
         </form>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_read_by_hand_and_periods_end_after_the_last_day() {
+        assert_eq!(day("2026-02-28"), NaiveDate::from_ymd_opt(2026, 2, 28));
+        assert_eq!(day("2026-02-30"), None);
+        assert_eq!(day("yesterday"), None);
+        let filter = Filter {
+            from: "2026-01-01".into(),
+            to: "2026-01-31".into(),
+            lead_type: "demo_request".into(),
+            ..Filter::default()
+        };
+        let (from, to) = filter.period();
+        assert_eq!(
+            (from.as_str(), to.as_str()),
+            ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
+        );
+        let value = filter.report_filter();
+        assert_eq!(value["leadTypes"], json!(["demo_request"]));
+        assert!(value.get("teamIds").is_none());
+        let normalised = Filter::default().normalise();
+        assert_eq!(
+            day(&normalised.to).map(|to| to - Duration::days(30)),
+            day(&normalised.from)
+        );
+    }
+}

@@ -130,3 +130,22 @@ pub fn ReportView(
 pub fn filter_only(filter: &Filter, _extra: &str) -> Value {
     json!({ "filter": filter.report_filter() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_text() {
+        let v = json!({ "n": 3, "f": 0.25, "s": "x", "z": null, "rate": 0.5 });
+        assert_eq!(text(&v, "n"), "3");
+        assert_eq!(text(&v, "f"), "0.25");
+        assert_eq!(text(&v, "s"), "x");
+        assert_eq!(text(&v, "z"), "—");
+        assert_eq!(text(&v, "missing"), "—");
+        assert_eq!(pct(&v, "rate"), "50.0 %");
+        assert_eq!(money(Some(1_234_567.4)), "1,234,567");
+        assert_eq!(money(Some(-999.0)), "-999");
+        assert_eq!(money(None), "—");
+    }
+}
