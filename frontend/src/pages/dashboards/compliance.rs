@@ -298,8 +298,15 @@ fn DrillDown(
                 .map(|d| at(&d, "slaComplianceLeads").clone())
         }
     });
+    // Keyboard and screen-reader users land on the list they asked for.
+    let section = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        if let Some(el) = section.get() {
+            let _ = el.focus();
+        }
+    });
     view! {
-        <section class="panel" aria-labelledby="drill-title" data-testid="drill-down">
+        <section class="panel" aria-labelledby="drill-title" data-testid="drill-down" tabindex="-1" node_ref=section>
             <div class="page-head">
                 <h3 id="drill-title">{heading}</h3>
                 <button type="button" class="secondary" on:click=move |_| selected.set(None)>"Close"</button>

@@ -115,18 +115,27 @@ pub fn SimulatorDashboard(filter: RwSignal<Filter>) -> impl IntoView {
     let calendar = RwSignal::new(String::new());
     let run = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<&'static str>);
-    let current = move || {
+    let current_target = move || {
         let (lt, k) = (lead_type.get(), kind.get());
         options.get().and_then(Result::ok).and_then(|o: Options| {
             o.sla_policies
                 .into_iter()
                 .find(|p| p.lead_type == lt && p.kind == k)
-                .map(|p| format!("Current target: {} s", p.target_seconds))
+                .map(|p| p.target_seconds)
         })
     };
+    let current =
+        move || current_target().map(|t| format!("Current target: {t} s (empty: keep it)"));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Ok(seconds) = target.get_untracked().trim().parse::<i64>() else {
+        // An empty target keeps the policy's own (to try another calendar only).
+        let typed = target.get_untracked();
+        let typed = if typed.trim().is_empty() {
+            current_target().map(|t| t.to_string()).unwrap_or_default()
+        } else {
+            typed
+        };
+        let Ok(seconds) = typed.trim().parse::<i64>() else {
             problem.set(Some("Give the target in whole seconds."));
             return;
         };
