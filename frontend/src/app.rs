@@ -10,6 +10,7 @@ use crate::contexts::now::provide_now;
 use crate::contexts::router::{Route, provide_router, use_router};
 use crate::contexts::session::{CurrentUser, provide_session, use_session};
 use crate::contexts::toasts::{ToastRegion, provide_toasts};
+use crate::pages::dashboards::DashboardsPage;
 use crate::pages::{HomePage, LeadPage, LeadersPage, LoginPage, NotFoundPage, QueuePage};
 
 #[component]
@@ -50,6 +51,7 @@ fn Shell() -> impl IntoView {
                 Route::Queue => view! { <QueuePage/> }.into_any(),
                 Route::Lead(id) => view! { <LeadPage id/> }.into_any(),
                 Route::Leaders => view! { <LeadersPage/> }.into_any(),
+                Route::Dashboards(view) => view! { <DashboardsPage view/> }.into_any(),
                 Route::NotFound => view! { <NotFoundPage/> }.into_any(),
             }}
         </main>

@@ -1,5 +1,6 @@
 //! Pieces the screens share.
 
+pub mod charts;
 pub mod countdown;
 pub mod field;
 pub mod link;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::components::Link;
 use crate::contexts::router::Route;
 use crate::contexts::session::{SignOutReason, use_me, use_session};
+use crate::pages::dashboards::views_reports;
 
 /// Roles that work leads from a queue.
 pub fn works_leads(role: Role) -> bool {
@@ -32,6 +33,9 @@ pub fn NavBar() -> impl IntoView {
                 </Show>
                 <Show when=move || role().is_some_and(leads_teams)>
                     <Link to=Route::Leaders testid="nav-leaders">"Leader board"</Link>
+                </Show>
+                <Show when=move || role().is_some_and(views_reports)>
+                    <Link to=Route::Dashboards(String::new()) testid="nav-dashboards">"Dashboards"</Link>
                 </Show>
             </nav>
             <div class="who">

@@ -13,6 +13,8 @@ pub enum Route {
     Queue,
     Lead(String),
     Leaders,
+    /// `/dashboards` and `/dashboards/<name>` (`""`: the default dashboard).
+    Dashboards(String),
     NotFound,
 }
 
@@ -24,6 +26,8 @@ impl Route {
             [] => Self::Home,
             ["queue"] => Self::Queue,
             ["leaders"] => Self::Leaders,
+            ["dashboards"] => Self::Dashboards(String::new()),
+            ["dashboards", name] => Self::Dashboards((*name).to_owned()),
             ["leads", id] if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => {
                 Self::Lead((*id).to_owned())
             }
@@ -37,6 +41,8 @@ impl Route {
             Self::Queue => "/queue".to_owned(),
             Self::Leaders => "/leaders".to_owned(),
             Self::Lead(id) => format!("/leads/{id}"),
+            Self::Dashboards(name) if name.is_empty() => "/dashboards".to_owned(),
+            Self::Dashboards(name) => format!("/dashboards/{name}"),
         }
     }
 }
@@ -130,6 +136,8 @@ mod tests {
             ("/leads/", Route::NotFound),
             ("/leads/4%2F2", Route::NotFound),
             ("/nope", Route::NotFound),
+            ("/dashboards", Route::Dashboards(String::new())),
+            ("/dashboards/funnel", Route::Dashboards("funnel".into())),
         ];
         for (path, route) in cases {
             assert_eq!(Route::parse(path), route, "{path}");

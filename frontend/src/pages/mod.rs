@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod dashboards;
 pub mod home;
 pub mod lead;
 pub mod leaders;
