@@ -52,9 +52,14 @@ async fn download(token: &str, name: &str, query: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// "Export CSV" for report `name` under the current filter.
+/// "Export CSV" for report `name` under the current filter; `extra` adds the report's own
+/// parameters (`month=2026-03`), already encoded.
 #[component]
-pub fn ExportButton(name: &'static str, filter: RwSignal<Filter>) -> impl IntoView {
+pub fn ExportButton(
+    name: &'static str,
+    filter: RwSignal<Filter>,
+    #[prop(optional, into)] extra: Option<Signal<String>>,
+) -> impl IntoView {
     let session = use_session();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -62,7 +67,13 @@ pub fn ExportButton(name: &'static str, filter: RwSignal<Filter>) -> impl IntoVi
         let Some(token) = session.token() else {
             return;
         };
-        let query = filter.with_untracked(Filter::export_query);
+        let mut query = filter.with_untracked(Filter::export_query);
+        if let Some(extra) = extra.map(|e| e.get_untracked()).filter(|e| !e.is_empty()) {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&extra);
+        }
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {

@@ -5,6 +5,7 @@ use chrono::{Datelike, Duration, Utc};
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
+use super::export::ExportButton;
 use super::filter::{Filter, day};
 use super::generic::{DataTable, ReportView, at, filter_only, list, num, pct, text};
 use crate::components::charts::{BarChart, Datum};
@@ -79,7 +80,14 @@ pub fn GovernanceDashboard(filter: RwSignal<Filter>) -> impl IntoView {
     let month = RwSignal::new(format!("{:04}-{:02}", now.year(), now.month()));
     let draft = RwSignal::new(month.get_untracked());
     view! {
-        <div class="page-head"><h2>"Governance red flags"</h2></div>
+        <div class="page-head">
+            <h2>"Governance red flags"</h2>
+            <ExportButton name="governance" filter extra=Signal::derive(move || {
+                let m = month.get();
+                let m = m.trim();
+                if m.is_empty() { String::new() } else { format!("month={m}") }
+            })/>
+        </div>
         <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); month.set(draft.get_untracked()); }>
             <label for="gov-month">"Month"</label>
             <input id="gov-month" type="month" prop:value=move || draft.get()
@@ -295,7 +303,10 @@ fn scorecard_view(r: Value) -> AnyView {
 #[component]
 pub fn ScorecardDashboard(filter: RwSignal<Filter>) -> impl IntoView {
     view! {
-        <div class="page-head"><h2>"Marketing scorecard"</h2></div>
+        <div class="page-head">
+            <h2>"Marketing scorecard"</h2>
+            <ExportButton name="marketingScorecard" filter/>
+        </div>
         <ReportView query=SCORECARD field="marketingScorecard" vars=filter_only render=scorecard_view filter/>
     }
 }
