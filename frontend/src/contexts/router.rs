@@ -13,6 +13,9 @@ pub enum Route {
     Queue,
     Lead(String),
     Leaders,
+    /// `/admin` (empty section) or `/admin/<section>`, e.g. `/admin/calendars`.
+    Admin(String),
+    Definitions,
     NotFound,
 }
 
@@ -24,6 +27,11 @@ impl Route {
             [] => Self::Home,
             ["queue"] => Self::Queue,
             ["leaders"] => Self::Leaders,
+            ["admin"] => Self::Admin(String::new()),
+            ["admin", section] if section.chars().all(|c| c.is_ascii_lowercase() || c == '-') => {
+                Self::Admin((*section).to_owned())
+            }
+            ["definitions"] => Self::Definitions,
             ["leads", id] if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => {
                 Self::Lead((*id).to_owned())
             }
@@ -37,6 +45,9 @@ impl Route {
             Self::Queue => "/queue".to_owned(),
             Self::Leaders => "/leaders".to_owned(),
             Self::Lead(id) => format!("/leads/{id}"),
+            Self::Admin(section) if section.is_empty() => "/admin".to_owned(),
+            Self::Admin(section) => format!("/admin/{section}"),
+            Self::Definitions => "/definitions".to_owned(),
         }
     }
 }
@@ -130,6 +141,9 @@ mod tests {
             ("/leads/", Route::NotFound),
             ("/leads/4%2F2", Route::NotFound),
             ("/nope", Route::NotFound),
+            ("/admin", Route::Admin(String::new())),
+            ("/admin/calendars", Route::Admin("calendars".into())),
+            ("/definitions", Route::Definitions),
         ];
         for (path, route) in cases {
             assert_eq!(Route::parse(path), route, "{path}");

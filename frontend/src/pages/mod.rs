@@ -1,5 +1,7 @@
 //! One module per screen.
 
+pub mod admin;
+pub mod definitions;
 pub mod home;
 pub mod lead;
 pub mod leaders;
