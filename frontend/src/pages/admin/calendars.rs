@@ -189,11 +189,27 @@ pub fn CalendarsPage() -> impl IntoView {
         let token = session.require_token();
         async move { session.check(load_calendars(&token?).await) }
     });
-    // Which calendar is open: its id, or "" for a new one; None: none open.
-    let selected = RwSignal::new(None::<String>);
+    // The calendar open in the editor: Some(None) for a new one; None: none open.
+    let editing = RwSignal::new(None::<Option<NamedCalendar>>);
+    let selected = Memo::new(move |_| {
+        editing.with(|e| {
+            e.as_ref()
+                .map(|c| c.as_ref().map(|c| c.id.clone()).unwrap_or_default())
+        })
+    });
+    let notice = RwSignal::new(None::<String>);
     let on_saved = move |saved: NamedCalendar| {
-        selected.set(Some(saved.id));
+        notice.set(Some(format!("Saved {}.", saved.name)));
+        let same = selected.get_untracked().as_deref() == Some(saved.id.as_str());
+        if !same {
+            // A new calendar: reopen it as the stored one, so the next save replaces it.
+            editing.set(Some(Some(saved)));
+        }
         calendars.refetch();
+    };
+    let open = move |calendar: Option<NamedCalendar>| {
+        notice.set(None);
+        editing.set(Some(calendar));
     };
     view! {
         <section class="panel admin" aria-labelledby="calendars-title">
@@ -205,6 +221,8 @@ pub fn CalendarsPage() -> impl IntoView {
                             <ul class="admin-list" data-testid="calendar-list">
                                 {list.into_iter().map(|c| {
                                     let id = c.id.clone();
+                                    let name = c.name.clone();
+                                    let zone = c.definition.timezone.clone();
                                     let current = {
                                         let id = id.clone();
                                         move || selected.with(|s| s.as_deref() == Some(id.as_str()))
@@ -216,11 +234,11 @@ pub fn CalendarsPage() -> impl IntoView {
                                                 class="link-button"
                                                 aria-pressed=move || current().to_string()
                                                 data-testid="calendar-open"
-                                                on:click=move |_| selected.set(Some(id.clone()))
+                                                on:click=move |_| open(Some(c.clone()))
                                             >
-                                                {c.name.clone()}
+                                                {name}
                                             </button>
-                                            <span class="muted">" · " {c.definition.timezone.clone()}</span>
+                                            <span class="muted">" · " {zone}</span>
                                         </li>
                                     }
                                 }).collect_view()}
@@ -230,18 +248,15 @@ pub fn CalendarsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <button type="button" class="secondary" data-testid="calendar-new" on:click=move |_| selected.set(Some(String::new()))>
+            <button type="button" class="secondary" data-testid="calendar-new" on:click=move |_| open(None)>
                 "New calendar"
             </button>
         </section>
+        {move || notice.get().map(|n| view! { <p class="notice" role="status" data-testid="calendar-saved">{n}</p> })}
         {move || {
-            let id = selected.get()?;
-            let list = calendars.get().and_then(Result::ok).unwrap_or_default();
-            let initial = list.into_iter().find(|c| c.id == id);
-            if !id.is_empty() && initial.is_none() {
-                return Some(view! { <p class="muted" role="status">"Loading the calendar…"</p> }.into_any());
-            }
-            Some(view! { <CalendarEditor initial on_saved/> }.into_any())
+            selected.track();
+            let initial = editing.get_untracked()?;
+            Some(view! { <CalendarEditor initial on_saved notice/> })
         }}
     }
 }
@@ -250,6 +265,7 @@ pub fn CalendarsPage() -> impl IntoView {
 fn CalendarEditor(
     initial: Option<NamedCalendar>,
     on_saved: impl Fn(NamedCalendar) + Copy + 'static,
+    notice: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let session = use_session();
     let spec = initial
@@ -272,7 +288,6 @@ fn CalendarEditor(
     let errors = RwSignal::new(None::<ApiErrors>);
     let origin = StoredValue::new(Vec::<(usize, usize)>::new());
     let saving = RwSignal::new(false);
-    let saved = RwSignal::new(false);
 
     let field_error = move |field: String| {
         errors.with(|e| {
@@ -281,10 +296,11 @@ fn CalendarEditor(
         })
     };
     // Errors about a window (`calendar.weekly[i]...`) show on that window's row.
+    // `errors` is read first so the caller re-runs when errors arrive (`origin` is not reactive).
     let window_error = move |d: usize, s: usize| {
-        let index = origin.with_value(|o| o.iter().position(|&x| x == (d, s)))?;
-        let prefix = format!("calendar.weekly[{index}]");
         errors.with(|e| {
+            let index = origin.with_value(|o| o.iter().position(|&x| x == (d, s)))?;
+            let prefix = format!("calendar.weekly[{index}]");
             e.as_ref().and_then(|e| {
                 ["", ".day", ".open", ".close"]
                     .iter()
@@ -321,7 +337,7 @@ fn CalendarEditor(
             map.insert("id".to_owned(), json!(id));
         }
         saving.set(true);
-        saved.set(false);
+        notice.set(None);
         spawn_local(async move {
             let result = match session.require_token() {
                 Ok(token) => session.check(
@@ -333,7 +349,6 @@ fn CalendarEditor(
             match result {
                 Ok(data) => {
                     let _ = errors.try_set(None);
-                    let _ = saved.try_set(true);
                     on_saved(data.calendar);
                 }
                 Err(e) => {
@@ -517,7 +532,6 @@ fn CalendarEditor(
                     <button type="submit" data-testid="calendar-save" disabled=move || saving.get()>
                         {move || if saving.get() { "Saving…" } else { "Save calendar" }}
                     </button>
-                    {move || saved.get().then(|| view! { <span role="status" data-testid="calendar-saved">"Saved."</span> })}
                 </div>
             </form>
         </section>
