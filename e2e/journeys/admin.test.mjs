@@ -166,7 +166,7 @@ test('an admin edits a calendar and the preview shows the right due time', { tim
   }
 });
 
-test('the Definitions page shows a policy target from the live configuration', { timeout: 60_000 }, async () => {
+test('the Definitions page shows a policy target from the live configuration, and follows an edit', { timeout: 60_000 }, async () => {
   const leadType = `e2e_defs_${unique()}`;
   const calendarName = `defs ${unique()}`;
   const calendarId = await createCalendar(calendarName);
@@ -200,6 +200,21 @@ test('the Definitions page shows a policy target from the live configuration', {
     assert.match(text, /manager notified on breach/);
     assert.match(await page.getByTestId('definition-mql').innerText(), new RegExp(`Definitions ${leadType}`));
     await screenshot(page, '33-definitions');
+
+    // The admin changes the target on the SLA policies screen; the playbook follows.
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-policies').click();
+    await page.waitForURL('**/admin/policies');
+    await page.getByRole('button', { name: `Edit ${leadType} First response` }).click();
+    await page.getByRole('heading', { name: 'Edit policy' }).waitFor();
+    assert.equal(await page.getByLabel('Target (business minutes)').inputValue(), '90');
+    await page.getByLabel('Target (business minutes)').fill('120');
+    await page.getByTestId('policy-save').click();
+    await page.getByTestId('policy-saved').waitFor();
+    await screenshot(page, '34-admin-policies');
+    await page.getByTestId('nav-definitions').click();
+    await page.waitForURL('**/definitions');
+    await row.getByTestId('definition-target').filter({ hasText: '2 h' }).waitFor();
     assertClean();
   } finally {
     await close();

@@ -529,7 +529,7 @@ fn CalendarEditor(
                     })
                 }}
                 <div class="actions">
-                    <button type="submit" data-testid="calendar-save" disabled=move || saving.get()>
+                    <button type="submit" class="primary-inline" data-testid="calendar-save" disabled=move || saving.get()>
                         {move || if saving.get() { "Saving…" } else { "Save calendar" }}
                     </button>
                 </div>

@@ -2,6 +2,7 @@
 //! Admins only; other roles get a short explanation instead.
 
 pub mod calendars;
+pub mod policies;
 
 use handoff_shared::domain::Role;
 use leptos::prelude::*;
@@ -12,13 +13,21 @@ use crate::contexts::session::use_me;
 use crate::pages::NotFoundPage;
 
 use calendars::CalendarsPage;
+use policies::PoliciesPage;
 
 /// The sections of the admin area, as (path segment, title, what it is for).
-const SECTIONS: [(&str, &str, &str); 1] = [(
-    "calendars",
-    "Business calendars",
-    "Opening hours, lunch breaks, time zones and holidays the SLA clocks count in, with a live due-time preview.",
-)];
+const SECTIONS: [(&str, &str, &str); 2] = [
+    (
+        "calendars",
+        "Business calendars",
+        "Opening hours, lunch breaks, time zones and holidays the SLA clocks count in, with a live due-time preview.",
+    ),
+    (
+        "policies",
+        "SLA policies",
+        "Targets per lead type and clock, when they start, warnings, escalation and reassignment on breach.",
+    ),
+];
 
 #[component]
 pub fn AdminPage(section: String) -> impl IntoView {
@@ -30,6 +39,7 @@ pub fn AdminPage(section: String) -> impl IntoView {
             Some(Role::Admin) => match section.as_str() {
                 "" => view! { <AdminIndex/> }.into_any(),
                 "calendars" => view! { <CalendarsPage/> }.into_any(),
+                "policies" => view! { <PoliciesPage/> }.into_any(),
                 _ => view! { <NotFoundPage/> }.into_any(),
             },
             Some(_) => view! {
