@@ -14,52 +14,49 @@ use crate::contexts::session::use_session;
 use crate::pages::admin::calendars::DAYS;
 use crate::pages::queue::LoadError;
 
+/// The live configuration; the SLA policies admin screen reads the same (one decoder, less wasm).
 const DEFINITIONS: &str = "query Definitions { \
      leadTypes { key label instantMql active } \
      slaPolicies { id name leadType kind targetSeconds startOn notifyAtPercent escalateToManager \
        reassignOnBreach pauseOnResponse active \
-       calendar { name definition { timezone weekly { day open close } holidays } } } \
-     rejectionReasons { code label recyclePlay } }";
+       calendar { id name definition { timezone weekly { day open close } holidays } } } \
+     rejectionReasons { code label recyclePlay } \
+     businessCalendars { id name definition { timezone weekly { day open close } holidays } } }";
 
 /// Report settings are for the reporting roles; others see the MQL rule without the number.
 const THRESHOLD: &str = "query Threshold { reportSettings { mqlThreshold } }";
 
 #[derive(Debug, Clone, Deserialize)]
-struct LeadType {
-    key: String,
-    label: String,
+pub struct LeadType {
+    pub key: String,
+    pub label: String,
     #[serde(rename = "instantMql")]
-    instant_mql: bool,
-    active: bool,
+    pub instant_mql: bool,
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct PolicyCalendar {
-    name: String,
-    definition: CalendarSpec,
+pub struct PolicyCalendar {
+    pub id: String,
+    pub name: String,
+    pub definition: CalendarSpec,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct Policy {
-    id: String,
-    name: String,
-    #[serde(rename = "leadType")]
-    lead_type: String,
-    kind: SlaKind,
-    #[serde(rename = "targetSeconds")]
-    target_seconds: i64,
-    #[serde(rename = "startOn")]
-    start_on: String,
-    #[serde(rename = "notifyAtPercent")]
-    notify_at_percent: Vec<i32>,
-    #[serde(rename = "escalateToManager")]
-    escalate_to_manager: bool,
-    #[serde(rename = "reassignOnBreach")]
-    reassign_on_breach: bool,
-    #[serde(rename = "pauseOnResponse")]
-    pause_on_response: bool,
-    active: bool,
-    calendar: Option<PolicyCalendar>,
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub lead_type: String,
+    pub kind: SlaKind,
+    pub target_seconds: i64,
+    pub start_on: String,
+    pub notify_at_percent: Vec<i32>,
+    pub escalate_to_manager: bool,
+    pub reassign_on_breach: bool,
+    pub pause_on_response: bool,
+    pub active: bool,
+    pub calendar: Option<PolicyCalendar>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -71,13 +68,16 @@ struct Reason {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct DefinitionsData {
-    #[serde(rename = "leadTypes")]
-    lead_types: Vec<LeadType>,
-    #[serde(rename = "slaPolicies")]
-    sla_policies: Vec<Policy>,
-    #[serde(rename = "rejectionReasons")]
+#[serde(rename_all = "camelCase")]
+pub struct DefinitionsData {
+    pub lead_types: Vec<LeadType>,
+    pub sla_policies: Vec<Policy>,
     rejection_reasons: Vec<Reason>,
+    pub business_calendars: Vec<PolicyCalendar>,
+}
+
+pub async fn load_configuration(token: &str) -> Result<DefinitionsData, ApiErrors> {
+    execute::<_, DefinitionsData>(DEFINITIONS, json!({}), Some(token)).await
 }
 
 #[derive(Deserialize)]
@@ -145,10 +145,7 @@ pub fn DefinitionsPage() -> impl IntoView {
     let session = use_session();
     let config = LocalResource::new(move || {
         let token = session.require_token();
-        async move {
-            session
-                .check(execute::<_, DefinitionsData>(DEFINITIONS, json!({}), Some(&token?)).await)
-        }
+        async move { session.check(load_configuration(&token?).await) }
     });
     let threshold = LocalResource::new(move || {
         let token = session.require_token();

@@ -11,13 +11,10 @@ use serde_json::json;
 use crate::api::{ApiErrors, execute};
 use crate::components::countdown::kind_label;
 use crate::contexts::session::use_session;
-use crate::pages::definitions::target_text;
+use crate::pages::definitions::{
+    LeadType, Policy, PolicyCalendar, load_configuration, target_text,
+};
 use crate::pages::queue::LoadError;
-
-const POLICIES: &str = "query Policies { \
-     slaPolicies { id name leadType kind targetSeconds startOn notifyAtPercent escalateToManager \
-       reassignOnBreach pauseOnResponse active calendar { id name } } \
-     leadTypes { key label } businessCalendars { id name } }";
 
 const UPSERT: &str =
     "mutation SavePolicy($input: SlaPolicyInput!) { upsertSlaPolicy(input: $input) { id } }";
@@ -28,38 +25,6 @@ const KINDS: [SlaKind; 3] = [
     SlaKind::Qualification,
 ];
 
-#[derive(Debug, Clone, Deserialize)]
-struct Named {
-    #[serde(alias = "key")]
-    id: String,
-    #[serde(alias = "label")]
-    name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Policy {
-    name: String,
-    lead_type: String,
-    kind: SlaKind,
-    target_seconds: i64,
-    start_on: String,
-    notify_at_percent: Vec<i32>,
-    escalate_to_manager: bool,
-    reassign_on_breach: bool,
-    pause_on_response: bool,
-    active: bool,
-    calendar: Option<Named>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PoliciesData {
-    sla_policies: Vec<Policy>,
-    lead_types: Vec<Named>,
-    business_calendars: Vec<Named>,
-}
-
 #[derive(Deserialize)]
 struct Saved {}
 
@@ -68,9 +33,7 @@ pub fn PoliciesPage() -> impl IntoView {
     let session = use_session();
     let data = LocalResource::new(move || {
         let token = session.require_token();
-        async move {
-            session.check(execute::<_, PoliciesData>(POLICIES, json!({}), Some(&token?)).await)
-        }
+        async move { session.check(load_configuration(&token?).await) }
     });
     // The policy in the form: Some(None) for a new one.
     let editing = RwSignal::new(None::<Option<Policy>>);
@@ -130,15 +93,16 @@ pub fn PoliciesPage() -> impl IntoView {
 #[component]
 fn PolicyForm(
     initial: Option<Policy>,
-    types: Vec<Named>,
-    calendars: Vec<Named>,
+    types: Vec<LeadType>,
+    calendars: Vec<PolicyCalendar>,
     on_saved: impl Fn(String) + Copy + 'static,
 ) -> impl IntoView {
     let session = use_session();
     let existing = initial.is_some();
     let p = initial.unwrap_or(Policy {
+        id: String::new(),
         name: String::new(),
-        lead_type: types.first().map(|t| t.id.clone()).unwrap_or_default(),
+        lead_type: types.first().map(|t| t.key.clone()).unwrap_or_default(),
         kind: SlaKind::FirstResponse,
         target_seconds: 3600,
         start_on: "assigned".to_owned(),
@@ -275,9 +239,9 @@ fn PolicyForm(
                     <label for="pol-type">"Lead type"</label>
                     <select id="pol-type" disabled=existing on:change=move |ev| lead_type.set(event_target_value(&ev))>
                         {types.into_iter().map(|t| {
-                            let selected = t.id == p.lead_type;
-                            let text = format!("{} ({})", t.name, t.id);
-                            view! { <option value=t.id selected=selected>{text}</option> }
+                            let selected = t.key == p.lead_type;
+                            let text = format!("{} ({})", t.label, t.key);
+                            view! { <option value=t.key selected=selected>{text}</option> }
                         }).collect_view()}
                     </select>
                     {message("leadType")}
