@@ -14,13 +14,11 @@ use serde_json::json;
 
 use crate::api::{ApiErrors, execute};
 use crate::contexts::session::use_session;
+use crate::pages::definitions::{PolicyCalendar, load_configuration};
 use crate::pages::queue::LoadError;
 
-const CALENDARS: &str = "query Calendars { businessCalendars { id name updatedAt \
-     definition { timezone weekly { day open close } holidays } } }";
-
 const UPSERT: &str = "mutation SaveCalendar($input: NamedCalendarInput!) { \
-     upsertBusinessCalendar(input: $input) { id name updatedAt \
+     upsertBusinessCalendar(input: $input) { id name \
      definition { timezone weekly { day open close } holidays } } }";
 
 const PREVIEW: &str = "query Preview($calendar: BusinessCalendarInput!, $start: DateTime!, $seconds: Int!) { \
@@ -65,20 +63,8 @@ const ZONES: [&str; 24] = [
     "Pacific/Auckland",
 ];
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct NamedCalendar {
-    pub id: String,
-    pub name: String,
-    #[serde(rename = "updatedAt")]
-    pub updated_at: DateTime<Utc>,
-    pub definition: CalendarSpec,
-}
-
-#[derive(Deserialize)]
-struct CalendarsData {
-    #[serde(rename = "businessCalendars")]
-    business_calendars: Vec<NamedCalendar>,
-}
+/// A named calendar as the configuration query and the save answer it.
+type NamedCalendar = PolicyCalendar;
 
 #[derive(Deserialize)]
 struct UpsertData {
@@ -93,7 +79,7 @@ struct PreviewData {
 }
 
 pub async fn load_calendars(token: &str) -> Result<Vec<NamedCalendar>, ApiErrors> {
-    execute::<_, CalendarsData>(CALENDARS, json!({}), Some(token))
+    load_configuration(token)
         .await
         .map(|d| d.business_calendars)
 }
