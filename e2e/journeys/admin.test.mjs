@@ -127,8 +127,10 @@ test('an admin edits a calendar and the preview shows the right due time', { tim
     assert.match(await due.innerText(), /Mon 2026-12-07 13:59 America\/New_York/);
     await screenshot(page, '30-admin-calendar-preview');
 
-    // A window that closes before it opens is reported beside Tuesday's row.
+    // A window that closes before it opens is reported beside Tuesday's row (and the preview
+    // cannot count in such a calendar either).
     await page.getByLabel('Tuesday closes', { exact: true }).fill('08:00');
+    await page.getByTestId('preview-error').waitFor();
     await page.getByTestId('calendar-save').click();
     await page.getByTestId('window-error-tue').waitFor().catch(async (error) => {
       await screenshot(page, '31-admin-calendar-field-error-failed');
@@ -136,9 +138,15 @@ test('an admin edits a calendar and the preview shows the right due time', { tim
     });
     await screenshot(page, '31-admin-calendar-field-error');
     await page.getByLabel('Tuesday closes', { exact: true }).fill('18:00');
+    await due.waitFor();
 
+    // Saving refreshes the list; wait for that answer so the reload aborts no request.
+    const listed = page.waitForResponse(
+      (r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('query Definitions'),
+    );
     await page.getByTestId('calendar-save').click();
     await page.getByTestId('calendar-saved').waitFor();
+    await (await listed).finished();
     assert.equal(await page.getByTestId('window-error-tue').count(), 0);
 
     // The change persisted: after a reload the editor shows it, and so does the API.

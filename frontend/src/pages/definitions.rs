@@ -2,7 +2,7 @@
 //! (MQL criteria, SAL/SQL, SLA targets per lead type and clock with their calendars, escalation,
 //! rejection reasons), so it cannot drift from what the system does. Every signed-in user.
 
-use handoff_shared::domain::SlaKind;
+use handoff_shared::domain::{Role, SlaKind};
 use handoff_shared::sla::CalendarSpec;
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::api::{ApiErrors, execute};
 use crate::components::countdown::kind_label;
-use crate::contexts::session::use_session;
+use crate::contexts::session::{use_me, use_session};
 use crate::pages::admin::calendars::DAYS;
 use crate::pages::queue::LoadError;
 
@@ -147,10 +147,19 @@ pub fn DefinitionsPage() -> impl IntoView {
         let token = session.require_token();
         async move { session.check(load_configuration(&token?).await) }
     });
+    let me = use_me();
+    // Only the roles that may read report settings ask, so nobody else gets a refusal.
     let threshold = LocalResource::new(move || {
+        let role = me.and_then(|m| m.get()).map(|m| m.role);
         let token = session.require_token();
         async move {
             let token = token?;
+            if !role.is_some_and(|r| matches!(r, Role::Admin | Role::MarketingOps | Role::Manager))
+            {
+                return Err(ApiErrors::unexpected(
+                    "The score threshold is in the report settings.",
+                ));
+            }
             execute::<_, ThresholdData>(THRESHOLD, json!({}), Some(&token))
                 .await
                 .map(|d| d.report_settings.mql_threshold)

@@ -566,3 +566,26 @@ fn CalendarEditor(
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_arrival_is_wall_clock_time_in_the_calendars_zone() {
+        let at = arrival_instant("2026-12-04T16:59", "America/New_York").unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-12-04T21:59:00+00:00");
+        let with_seconds = arrival_instant("2026-07-03T16:59:00", "America/New_York").unwrap();
+        assert_eq!(
+            with_seconds.to_rfc3339(),
+            "2026-07-03T20:59:00+00:00",
+            "summer time"
+        );
+        assert_eq!(arrival_instant("2026-12-04", "UTC"), None);
+        assert_eq!(arrival_instant("2026-12-04T16:59", "Mars/Olympus"), None);
+        assert_eq!(
+            local_text(at, "America/New_York"),
+            "Fri 2026-12-04 16:59 America/New_York (21:59 UTC)"
+        );
+    }
+}
