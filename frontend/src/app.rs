@@ -10,7 +10,9 @@ use crate::contexts::now::provide_now;
 use crate::contexts::router::{Route, provide_router, use_router};
 use crate::contexts::session::{CurrentUser, provide_session, use_session};
 use crate::contexts::toasts::{ToastRegion, provide_toasts};
+use crate::pages::admin::AdminPage;
 use crate::pages::dashboards::DashboardsPage;
+use crate::pages::definitions::DefinitionsPage;
 use crate::pages::{HomePage, LeadPage, LeadersPage, LoginPage, NotFoundPage, QueuePage};
 
 #[component]
@@ -52,6 +54,8 @@ fn Shell() -> impl IntoView {
                 Route::Lead(id) => view! { <LeadPage id/> }.into_any(),
                 Route::Leaders => view! { <LeadersPage/> }.into_any(),
                 Route::Dashboards(view) => view! { <DashboardsPage view/> }.into_any(),
+                Route::Admin(section) => view! { <AdminPage section/> }.into_any(),
+                Route::Definitions => view! { <DefinitionsPage/> }.into_any(),
                 Route::NotFound => view! { <NotFoundPage/> }.into_any(),
             }}
         </main>

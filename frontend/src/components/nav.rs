@@ -37,6 +37,10 @@ pub fn NavBar() -> impl IntoView {
                 <Show when=move || role().is_some_and(views_reports)>
                     <Link to=Route::Dashboards(String::new()) testid="nav-dashboards">"Dashboards"</Link>
                 </Show>
+                <Link to=Route::Definitions testid="nav-definitions">"Definitions"</Link>
+                <Show when=move || role() == Some(Role::Admin)>
+                    <Link to=Route::Admin(String::new()) testid="nav-admin">"Admin"</Link>
+                </Show>
             </nav>
             <div class="who">
                 <span class="muted" data-testid="nav-user">{name}</span>

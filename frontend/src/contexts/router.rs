@@ -15,6 +15,9 @@ pub enum Route {
     Leaders,
     /// `/dashboards` and `/dashboards/<name>` (`""`: the default dashboard).
     Dashboards(String),
+    /// `/admin` (empty section) or `/admin/<section>`, e.g. `/admin/calendars`.
+    Admin(String),
+    Definitions,
     NotFound,
 }
 
@@ -28,6 +31,11 @@ impl Route {
             ["leaders"] => Self::Leaders,
             ["dashboards"] => Self::Dashboards(String::new()),
             ["dashboards", name] => Self::Dashboards((*name).to_owned()),
+            ["admin"] => Self::Admin(String::new()),
+            ["admin", section] if section.chars().all(|c| c.is_ascii_lowercase() || c == '-') => {
+                Self::Admin((*section).to_owned())
+            }
+            ["definitions"] => Self::Definitions,
             ["leads", id] if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) => {
                 Self::Lead((*id).to_owned())
             }
@@ -43,6 +51,9 @@ impl Route {
             Self::Lead(id) => format!("/leads/{id}"),
             Self::Dashboards(name) if name.is_empty() => "/dashboards".to_owned(),
             Self::Dashboards(name) => format!("/dashboards/{name}"),
+            Self::Admin(section) if section.is_empty() => "/admin".to_owned(),
+            Self::Admin(section) => format!("/admin/{section}"),
+            Self::Definitions => "/definitions".to_owned(),
         }
     }
 }
@@ -138,6 +149,9 @@ mod tests {
             ("/nope", Route::NotFound),
             ("/dashboards", Route::Dashboards(String::new())),
             ("/dashboards/funnel", Route::Dashboards("funnel".into())),
+            ("/admin", Route::Admin(String::new())),
+            ("/admin/calendars", Route::Admin("calendars".into())),
+            ("/definitions", Route::Definitions),
         ];
         for (path, route) in cases {
             assert_eq!(Route::parse(path), route, "{path}");

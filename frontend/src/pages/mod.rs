@@ -1,6 +1,8 @@
 //! One module per screen.
 
+pub mod admin;
 pub mod dashboards;
+pub mod definitions;
 pub mod home;
 pub mod lead;
 pub mod leaders;

@@ -1,0 +1,79 @@
+//! The admin screens under `/admin/...`: organisation configuration through the GraphQL API.
+//! Admins only; other roles get a short explanation instead.
+
+pub mod calendars;
+pub mod policies;
+
+use handoff_shared::domain::Role;
+use leptos::prelude::*;
+
+use crate::components::Link;
+use crate::contexts::router::Route;
+use crate::contexts::session::use_me;
+use crate::pages::NotFoundPage;
+
+use calendars::CalendarsPage;
+use policies::PoliciesPage;
+
+/// The sections of the admin area, as (path segment, title, what it is for).
+const SECTIONS: [(&str, &str, &str); 2] = [
+    (
+        "calendars",
+        "Business calendars",
+        "Opening hours, lunch breaks, time zones and holidays the SLA clocks count in, with a live due-time preview.",
+    ),
+    (
+        "policies",
+        "SLA policies",
+        "Targets per lead type and clock, when they start, warnings, escalation and reassignment on breach.",
+    ),
+];
+
+#[component]
+pub fn AdminPage(section: String) -> impl IntoView {
+    let me = use_me();
+    let role = move || me.and_then(|m| m.get()).map(|m| m.role);
+    view! {
+        {move || match role() {
+            None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
+            Some(Role::Admin) => match section.as_str() {
+                "" => view! { <AdminIndex/> }.into_any(),
+                "calendars" => view! { <CalendarsPage/> }.into_any(),
+                "policies" => view! { <PoliciesPage/> }.into_any(),
+                _ => view! { <NotFoundPage/> }.into_any(),
+            },
+            Some(_) => view! {
+                <section class="card">
+                    <h1>"Admin"</h1>
+                    <p>"The admin screens are for admins."</p>
+                    <Link to=Route::Definitions>"See the definitions"</Link>
+                </section>
+            }
+            .into_any(),
+        }}
+    }
+}
+
+#[component]
+fn AdminIndex() -> impl IntoView {
+    view! {
+        <section class="panel admin">
+            <h1>"Admin"</h1>
+            <ul class="admin-sections">
+                {SECTIONS
+                    .iter()
+                    .map(|(path, title, about)| {
+                        view! {
+                            <li>
+                                <Link to=Route::Admin((*path).to_owned()) testid=format!("admin-{path}")>
+                                    {*title}
+                                </Link>
+                                <p class="muted">{*about}</p>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}
