@@ -6,6 +6,7 @@ mod app;
 mod components;
 mod contexts;
 mod pages;
+mod zones;
 
 fn main() {
     console_error_panic_hook::set_once();

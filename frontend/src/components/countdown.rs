@@ -135,7 +135,7 @@ pub fn ClockLabel(kind: SlaKind) -> impl IntoView {
 #[component]
 pub fn Countdown(clock: SlaClock) -> impl IntoView {
     let now = use_now();
-    let calendar = BusinessCalendar::parse(&clock.calendar).ok();
+    let calendar = crate::zones::calendar(&clock.calendar).ok();
     let due = clock.due_at.to_rfc3339();
     move || {
         let reading = read(&clock, calendar.as_ref(), now.get());
@@ -196,7 +196,7 @@ mod tests {
     fn the_countdown_stands_still_outside_business_hours() {
         // Due Monday 09:30; from Friday 16:30 to Monday 09:30 only 1 business hour passes.
         let clock = running("2026-03-09T09:30:00Z");
-        let calendar = BusinessCalendar::parse(&clock.calendar).unwrap();
+        let calendar = crate::zones::calendar(&clock.calendar).unwrap();
         let friday_evening = read(&clock, Some(&calendar), at("2026-03-06T20:00:00Z"));
         let sunday = read(&clock, Some(&calendar), at("2026-03-08T12:00:00Z"));
         assert_eq!(friday_evening.remaining, 1800);

@@ -11,12 +11,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use super::spec::CalendarSpec;
+use super::zone::Zone;
 use crate::FieldError;
 
 const NANOS: i64 = 1_000_000_000;
@@ -33,7 +31,7 @@ const MAX_CACHED_YEARS: usize = 64;
 /// A business calendar that has passed validation and can compute.
 pub struct BusinessCalendar {
     spec: CalendarSpec,
-    tz: Tz,
+    zone: Zone,
     /// Per weekday (Monday first): sorted, disjoint windows in seconds of the local day.
     week: [Vec<(u32, u32)>; 7],
     holidays: Vec<NaiveDate>,
@@ -44,7 +42,7 @@ impl Clone for BusinessCalendar {
     fn clone(&self) -> Self {
         Self {
             spec: self.spec.clone(),
-            tz: self.tz,
+            zone: self.zone.clone(),
             week: self.week.clone(),
             holidays: self.holidays.clone(),
             years: Arc::clone(&self.years),
@@ -62,7 +60,7 @@ impl std::fmt::Debug for BusinessCalendar {
 
 impl PartialEq for BusinessCalendar {
     fn eq(&self, other: &Self) -> bool {
-        self.tz == other.tz && self.week == other.week && self.holidays == other.holidays
+        self.zone == other.zone && self.week == other.week && self.holidays == other.holidays
     }
 }
 
@@ -109,8 +107,19 @@ impl YearTable {
 
 impl BusinessCalendar {
     /// Validates a calendar; errors name the offending field (`weekly[2].close`, `holidays[0]`).
+    /// Its time zone comes from the compiled-in IANA database.
+    #[cfg(feature = "tzdb")]
     pub fn parse(spec: &CalendarSpec) -> Result<Self, FieldError> {
-        let tz: Tz = spec.timezone.trim().parse().map_err(|_| {
+        Self::parse_with(spec, Zone::from_db)
+    }
+
+    /// [`BusinessCalendar::parse`] with the time zone looked up by `zones` (by IANA name;
+    /// none: unknown), e.g. offset rules answered by the browser.
+    pub fn parse_with(
+        spec: &CalendarSpec,
+        zones: impl FnOnce(&str) -> Option<Zone>,
+    ) -> Result<Self, FieldError> {
+        let zone = zones(spec.timezone.trim()).ok_or_else(|| {
             FieldError::new(
                 "timezone",
                 format!("unknown IANA time zone {:?}", spec.timezone),
@@ -194,7 +203,7 @@ impl BusinessCalendar {
 
         Ok(Self {
             spec: spec.clone(),
-            tz,
+            zone,
             week: compiled,
             holidays,
             years: Arc::default(),
@@ -202,6 +211,7 @@ impl BusinessCalendar {
     }
 
     /// Parses and validates the contract's calendar JSON.
+    #[cfg(feature = "tzdb")]
     pub fn from_json(json: &str) -> Result<Self, FieldError> {
         let spec: CalendarSpec = serde_json::from_str(json)
             .map_err(|e| FieldError::new("calendar", format!("is not a valid calendar: {e}")))?;
@@ -213,8 +223,20 @@ impl BusinessCalendar {
         &self.spec
     }
 
-    pub fn timezone(&self) -> Tz {
-        self.tz
+    /// The time zone's rules.
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
+    /// The wall-clock time of `instant` in the calendar's zone.
+    pub fn local(&self, instant: DateTime<Utc>) -> Option<NaiveDateTime> {
+        self.zone.local(instant.timestamp())
+    }
+
+    /// The instant a wall-clock time in the calendar's zone resolves to ('compatible': a time
+    /// in a gap is read with the offset before it, a repeated time means its first occurrence).
+    pub fn instant(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(self.zone.resolve(local), 0)
     }
 
     /// The earliest instant `t >= start` with `elapsed(start, t) == seconds`.
@@ -397,16 +419,7 @@ impl BusinessCalendar {
         let time =
             NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0).unwrap_or(NaiveTime::MIN);
         let local = NaiveDateTime::new(date, time);
-        let seconds_utc = match self.tz.from_local_datetime(&local) {
-            LocalResult::Single(t) => t.timestamp(),
-            LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
-            LocalResult::None => {
-                let as_if_utc = local.and_utc();
-                let before_gap = as_if_utc - chrono::Duration::days(1);
-                let offset = self.tz.offset_from_utc_datetime(&before_gap.naive_utc());
-                as_if_utc.timestamp() - i64::from(chrono::Offset::fix(&offset).local_minus_utc())
-            }
-        };
+        let seconds_utc = self.zone.resolve(local);
         seconds_utc * NANOS
     }
 }

@@ -6,7 +6,9 @@
 mod calendar;
 mod clock;
 mod spec;
+mod zone;
 
 pub use calendar::{BusinessCalendar, FIRST_YEAR, LAST_YEAR};
 pub use clock::{ClockPhase, ClockState};
 pub use spec::{CalendarSpec, WindowSpec};
+pub use zone::{OffsetRules, Zone};

@@ -84,21 +84,16 @@ pub async fn load_calendars(token: &str) -> Result<Vec<NamedCalendar>, ApiErrors
         .map(|d| d.business_calendars)
 }
 
-/// The time zone of `name`, when it is a known IANA zone.
-fn zone(name: &str) -> Option<impl chrono::TimeZone<Offset: std::fmt::Display> + Copy> {
-    BusinessCalendar::parse(&CalendarSpec::weekdays(name, "09:00", "17:00"))
-        .ok()
-        .map(|c| c.timezone())
+/// A calendar in the zone `name` (any hours), when the zone is known: for its wall clock.
+fn zone(name: &str) -> Option<BusinessCalendar> {
+    crate::zones::calendar(&CalendarSpec::weekdays(name, "09:00", "17:00")).ok()
 }
 
 /// `instant` in the calendar's zone (and UTC), for people.
 fn local_text(instant: DateTime<Utc>, timezone: &str) -> String {
     let utc = instant.format("%H:%M UTC").to_string();
-    match zone(timezone) {
-        Some(tz) => format!(
-            "{} {timezone} ({utc})",
-            instant.with_timezone(&tz).format("%a %Y-%m-%d %H:%M")
-        ),
+    match zone(timezone).and_then(|c| c.local(instant)) {
+        Some(local) => format!("{} {timezone} ({utc})", local.format("%a %Y-%m-%d %H:%M")),
         None => instant.format("%a %Y-%m-%d %H:%M UTC").to_string(),
     }
 }
@@ -108,11 +103,7 @@ fn arrival_instant(value: &str, timezone: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;
-    let tz = zone(timezone)?;
-    naive
-        .and_local_timezone(tz)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    zone(timezone)?.instant(naive)
 }
 
 /// The editable windows of one weekday: the first window and an optional second one.
