@@ -2,7 +2,9 @@
 //! Admins only; other roles get a short explanation instead.
 
 pub mod calendars;
+pub mod form;
 pub mod policies;
+pub mod users;
 
 use handoff_shared::domain::Role;
 use leptos::prelude::*;
@@ -14,9 +16,10 @@ use crate::pages::NotFoundPage;
 
 use calendars::CalendarsPage;
 use policies::PoliciesPage;
+use users::UsersPage;
 
 /// The sections of the admin area, as (path segment, title, what it is for).
-const SECTIONS: [(&str, &str, &str); 2] = [
+const SECTIONS: [(&str, &str, &str); 3] = [
     (
         "calendars",
         "Business calendars",
@@ -26,6 +29,11 @@ const SECTIONS: [(&str, &str, &str); 2] = [
         "policies",
         "SLA policies",
         "Targets per lead type and clock, when they start, warnings, escalation and reassignment on breach.",
+    ),
+    (
+        "users",
+        "Users and teams",
+        "Who works here: roles, teams, managers, time zones, availability and notification channels.",
     ),
 ];
 
@@ -40,6 +48,7 @@ pub fn AdminPage(section: String) -> impl IntoView {
                 "" => view! { <AdminIndex/> }.into_any(),
                 "calendars" => view! { <CalendarsPage/> }.into_any(),
                 "policies" => view! { <PoliciesPage/> }.into_any(),
+                "users" => view! { <UsersPage/> }.into_any(),
                 _ => view! { <NotFoundPage/> }.into_any(),
             },
             Some(_) => view! {

@@ -1,0 +1,77 @@
+// The remaining admin screens: users and teams (a bad e-mail is reported beside its field, a
+// new user is listed with their team, availability is set, a team becomes a shared queue).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { config, launchBrowser, logIn, openPage, screenshot } from '../lib/browser.mjs';
+import { adminToken, gql, unique } from '../lib/api.mjs';
+
+let browser;
+let admin;
+before(async () => {
+  browser = await launchBrowser();
+  admin = await adminToken();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function openAdmin(page, section) {
+  await page.goto('/');
+  await logIn(page, config.email, config.password);
+  await page.getByTestId('nav-admin').click();
+  await page.waitForURL('**/admin');
+  await page.getByTestId(`admin-${section}`).click();
+  await page.waitForURL(`**/admin/${section}`);
+}
+
+test('an admin creates a user, sets them out of office and makes a team a shared queue', { timeout: 60_000 }, async () => {
+  const teamName = `e2e team ${unique()}`;
+  await gql(admin, 'mutation($input: TeamInput!) { upsertTeam(input: $input) { id } }', { input: { name: teamName } });
+  const name = `E2E User ${unique()}`;
+  const email = `user-${unique()}@e2e.test`;
+  const { page, assertClean, close } = await openPage(browser);
+  try {
+    await openAdmin(page, 'users');
+    await page.getByTestId('user-list').waitFor();
+    const form = page.getByRole('form', { name: 'New user' });
+    const emailField = form.getByLabel('E-mail', { exact: true });
+    await emailField.fill('not-an-address');
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Team', { exact: true }).selectOption({ label: teamName });
+    await form.getByLabel('Time zone (IANA, e.g. Europe/Paris)').fill('Europe/Paris');
+    await page.getByTestId('user-save').click();
+    await page.getByTestId('user-email-error').waitFor();
+    assert.equal(await emailField.getAttribute('aria-describedby'), 'user-email-error');
+    await screenshot(page, '40-admin-user-error');
+
+    await emailField.fill(email);
+    await page.getByTestId('user-save').click();
+    const row = page.getByTestId('user-list').getByRole('row').filter({ hasText: email });
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, new RegExp(name));
+    assert.match(text, new RegExp(teamName));
+    assert.match(text, /Europe\/Paris/);
+
+    // Out of office through the edit form; the API agrees.
+    await page.getByLabel('User', { exact: true }).selectOption({ label: name });
+    const edit = page.getByRole('form', { name: `Edit ${name}` });
+    await edit.getByLabel('Out of office').check();
+    await page.getByTestId('edit-user-save').click();
+    await page.getByTestId('admin-saved').filter({ hasText: 'User saved.' }).waitFor();
+    const away = await gql(admin, 'query { users(outOfOffice: true) { email } }');
+    assert.ok(away.users.some((u) => u.email === email));
+
+    // The team becomes a shared queue.
+    await page.getByLabel('Team to edit').selectOption({ label: teamName });
+    const teamForm = page.getByRole('form', { name: `Edit ${teamName}` });
+    assert.equal(await teamForm.getByLabel('Team name').inputValue(), teamName);
+    await teamForm.getByLabel('Reps claim leads from a shared queue').check();
+    await page.getByTestId('team-save').click();
+    await page.getByTestId('team-list').getByRole('row').filter({ hasText: teamName }).filter({ hasText: 'yes' }).waitFor();
+    await screenshot(page, '41-admin-users');
+    assertClean();
+  } finally {
+    await close();
+  }
+});
