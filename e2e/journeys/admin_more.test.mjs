@@ -75,3 +75,39 @@ test('an admin creates a user, sets them out of office and makes a team a shared
     await close();
   }
 });
+
+test('an admin adds a rejection reason, deactivates it, and relabels a lead type', { timeout: 60_000 }, async () => {
+  const code = `e2e_${unique()}`;
+  const leadType = `e2e_type_${unique()}`;
+  await gql(admin, 'mutation($input: LeadTypeInput!) { upsertLeadType(input: $input) { key } }', {
+    input: { key: leadType, label: `Type ${leadType}` },
+  });
+  const { page, assertClean, close } = await openPage(browser);
+  try {
+    await openAdmin(page, 'reasons');
+    await page.getByTestId('reason-list').waitFor();
+    const form = page.getByRole('form', { name: 'New reason' });
+    await form.getByLabel('Code').fill(code);
+    await form.getByLabel('Label').fill(`Reason ${code}`);
+    await page.getByTestId('reason-save').click();
+    const row = page.getByTestId('reason-list').getByRole('row').filter({ hasText: code });
+    await row.filter({ hasText: 'yes' }).waitFor();
+
+    await page.getByLabel('Reason to edit').selectOption({ label: `Reason ${code}` });
+    await page.getByRole('form', { name: `Edit Reason ${code}` }).getByLabel('Active').uncheck();
+    await page.getByTestId('reason-save').click();
+    await row.filter({ hasText: /no$/ }).waitFor();
+    const active = await gql(admin, 'query { rejectionReasons { code } }');
+    assert.ok(!active.rejectionReasons.some((r) => r.code === code));
+
+    await page.getByLabel('Lead type to edit').selectOption({ label: `Type ${leadType}` });
+    const typeForm = page.getByRole('form', { name: `Edit Type ${leadType}` });
+    await typeForm.getByLabel('Label').fill(`Relabelled ${leadType}`);
+    await page.getByTestId('lead-type-save').click();
+    await page.getByTestId('lead-type-list').getByRole('row').filter({ hasText: `Relabelled ${leadType}` }).waitFor();
+    await screenshot(page, '42-admin-reasons');
+    assertClean();
+  } finally {
+    await close();
+  }
+});

@@ -4,6 +4,7 @@
 pub mod calendars;
 pub mod form;
 pub mod policies;
+pub mod reasons;
 pub mod users;
 
 use handoff_shared::domain::Role;
@@ -16,10 +17,11 @@ use crate::pages::NotFoundPage;
 
 use calendars::CalendarsPage;
 use policies::PoliciesPage;
+use reasons::ReasonsPage;
 use users::UsersPage;
 
 /// The sections of the admin area, as (path segment, title, what it is for).
-const SECTIONS: [(&str, &str, &str); 3] = [
+const SECTIONS: [(&str, &str, &str); 4] = [
     (
         "calendars",
         "Business calendars",
@@ -35,6 +37,11 @@ const SECTIONS: [(&str, &str, &str); 3] = [
         "Users and teams",
         "Who works here: roles, teams, managers, time zones, availability and notification channels.",
     ),
+    (
+        "reasons",
+        "Rejection reasons and lead types",
+        "The reasons sales may give for rejecting a lead, and the kinds of lead with their MQL rule.",
+    ),
 ];
 
 #[component]
@@ -49,6 +56,7 @@ pub fn AdminPage(section: String) -> impl IntoView {
                 "calendars" => view! { <CalendarsPage/> }.into_any(),
                 "policies" => view! { <PoliciesPage/> }.into_any(),
                 "users" => view! { <UsersPage/> }.into_any(),
+                "reasons" => view! { <ReasonsPage/> }.into_any(),
                 _ => view! { <NotFoundPage/> }.into_any(),
             },
             Some(_) => view! {
