@@ -1,9 +1,11 @@
 // The remaining admin screens: users and teams (a bad e-mail is reported beside its field, a
-// new user is listed with their team, availability is set, a team becomes a shared queue).
+// new user is listed with their team, availability is set, a team becomes a shared queue);
+// rejection reasons and lead types; integrations (an API token's secret shown once, an outbound
+// webhook whose delivery shows in the notification log).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { config, launchBrowser, logIn, openPage, screenshot } from '../lib/browser.mjs';
-import { adminToken, gql, unique } from '../lib/api.mjs';
+import { adminToken, createRep, gql, leadFor, unique } from '../lib/api.mjs';
 
 let browser;
 let admin;
@@ -106,6 +108,61 @@ test('an admin adds a rejection reason, deactivates it, and relabels a lead type
     await page.getByTestId('lead-type-save').click();
     await page.getByTestId('lead-type-list').getByRole('row').filter({ hasText: `Relabelled ${leadType}` }).waitFor();
     await screenshot(page, '42-admin-reasons');
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test('an admin creates an API token, sees its secret once, and a webhook delivery in the log', { timeout: 60_000 }, async () => {
+  const hook = `e2e-hook-${unique()}`;
+  const url = `https://${hook}.example.invalid/hook`;
+  const { page, assertClean, close } = await openPage(browser);
+  try {
+    await openAdmin(page, 'integrations');
+    await page.getByTestId('webhook-list').waitFor();
+    await page.getByLabel('Token name').fill(`e2e token ${unique()}`);
+    await page.getByTestId('token-save').click();
+    const secret = await page.getByTestId('one-time-secret').innerText();
+    assert.ok(secret.length >= 16, `a token secret: ${secret}`);
+    const me = await gql(secret, 'query { me { role } }');
+    assert.equal(me.me.role, 'INTEGRATION');
+    await screenshot(page, '43-admin-token');
+
+    // An outbound webhook for recycled leads; a rejected lead queues a delivery to it.
+    const form = page.getByRole('form', { name: 'New webhook' });
+    await form.getByLabel('Webhook name').fill(hook);
+    await form.getByLabel('URL').fill(url);
+    await form.getByLabel(/^Signing secret/).fill(`secret-${unique()}-0123456789`);
+    await page.getByTestId('webhook-save').click();
+    await page.getByTestId('webhook-list').getByRole('row').filter({ hasText: hook }).waitFor();
+    const leadType = `e2e_hook_${unique()}`;
+    await gql(admin, 'mutation($input: LeadTypeInput!) { upsertLeadType(input: $input) { key } }', {
+      input: { key: leadType, label: `Hook ${leadType}`, instantMql: true },
+    });
+    const rep = await createRep(admin, `Hook Rep ${unique()}`);
+    const lead = await leadFor(admin, rep, { company: `Hook Co ${unique()}`, leadType });
+    await gql(admin, 'mutation($id: ID!, $r: String!) { rejectLead(id: $id, reasonCode: $r) { id } }', {
+      id: lead.id,
+      r: 'bad_fit',
+    });
+
+    // Leaving and coming back: the secret is gone, the log lists the delivery.
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-integrations').click();
+    await page.getByTestId('webhook-list').waitFor();
+    assert.equal(await page.getByTestId('one-time-secret').count(), 0);
+    await page.getByLabel('Channel').selectOption('webhook');
+    const row = page.getByTestId('delivery-log').getByRole('row').filter({ hasText: url });
+    await row.waitFor();
+    assert.match(await row.innerText(), /lead\.recycled/);
+    await screenshot(page, '44-admin-delivery-log');
+
+    // Switched off again so later journeys' rejections do not queue deliveries to it.
+    await page.getByLabel('Webhook to edit').selectOption({ label: hook });
+    await page.getByRole('form', { name: `Edit ${hook}` }).getByLabel('Active').uncheck();
+    await page.getByTestId('webhook-save').click();
+    await page.getByTestId('webhook-list').getByRole('row').filter({ hasText: hook }).filter({ hasText: /no$/ }).waitFor();
     assertClean();
   } finally {
     await close();

@@ -3,6 +3,7 @@
 
 pub mod calendars;
 pub mod form;
+pub mod integrations;
 pub mod policies;
 pub mod reasons;
 pub mod users;
@@ -16,12 +17,13 @@ use crate::contexts::session::use_me;
 use crate::pages::NotFoundPage;
 
 use calendars::CalendarsPage;
+use integrations::IntegrationsPage;
 use policies::PoliciesPage;
 use reasons::ReasonsPage;
 use users::UsersPage;
 
 /// The sections of the admin area, as (path segment, title, what it is for).
-const SECTIONS: [(&str, &str, &str); 4] = [
+const SECTIONS: [(&str, &str, &str); 5] = [
     (
         "calendars",
         "Business calendars",
@@ -42,6 +44,11 @@ const SECTIONS: [(&str, &str, &str); 4] = [
         "Rejection reasons and lead types",
         "The reasons sales may give for rejecting a lead, and the kinds of lead with their MQL rule.",
     ),
+    (
+        "integrations",
+        "Integrations",
+        "API tokens, inbound integrations, outbound webhooks and the notification delivery log.",
+    ),
 ];
 
 #[component]
@@ -57,6 +64,7 @@ pub fn AdminPage(section: String) -> impl IntoView {
                 "policies" => view! { <PoliciesPage/> }.into_any(),
                 "users" => view! { <UsersPage/> }.into_any(),
                 "reasons" => view! { <ReasonsPage/> }.into_any(),
+                "integrations" => view! { <IntegrationsPage/> }.into_any(),
                 _ => view! { <NotFoundPage/> }.into_any(),
             },
             Some(_) => view! {
