@@ -230,19 +230,21 @@ pub fn JsonForm(
     }
 }
 
-/// Loads `query` (no variables) as JSON with a loading state and a retry on failure, and draws
-/// it with `render`; `reload` refetches it when bumped.
+/// Loads `query` (with the variables `vars` gives, if any) as JSON with a loading state and a
+/// retry on failure, and draws it with `render`; `reload` refetches it when bumped.
 #[component]
 pub fn JsonLoad(
     query: &'static str,
     reload: RwSignal<u32>,
     render: Callback<Value, AnyView>,
+    #[prop(optional)] vars: Option<Signal<Value>>,
 ) -> impl IntoView {
     let session = use_session();
     let data = LocalResource::new(move || {
         reload.track();
+        let variables = vars.map_or_else(|| json!({}), |v| v.get());
         let token = session.require_token();
-        async move { session.check(execute::<_, Value>(query, json!({}), Some(&token?)).await) }
+        async move { session.check(execute::<_, Value>(query, variables, Some(&token?)).await) }
     });
     view! {
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>

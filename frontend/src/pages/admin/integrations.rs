@@ -7,10 +7,7 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use super::form::{Editor, JsonForm, JsonLoad, Kind, control};
-use crate::api::{ApiErrors, execute};
-use crate::contexts::session::use_session;
 use crate::pages::dashboards::generic::{DataTable, at, list, text};
-use crate::pages::queue::LoadError;
 
 const LOAD: &str = "query AdminIntegrations { inboundIntegrations { id name active createdAt } \
      outboundWebhooks { id name url events active } }";
@@ -185,22 +182,16 @@ const CHANNELS: [(&str, &str); 5] = [
 /// The notification outbox, newest first as the API lists it, 20 a page.
 #[component]
 fn DeliveryLog() -> impl IntoView {
-    let session = use_session();
     let status = RwSignal::new(String::new());
     let channel = RwSignal::new(String::new());
     // The cursors of the pages before the one shown; the last is this page's `after`.
     let cursors = RwSignal::new(Vec::<String>::new());
-    let page = LocalResource::new(move || {
-        let token = session.require_token();
+    let vars = Signal::derive(move || {
         let opt = |s: String| (!s.is_empty()).then_some(s);
-        let variables = json!({
+        json!({
             "filter": { "status": opt(status.get()), "channel": opt(channel.get()) },
             "after": cursors.with(|c| c.last().cloned()),
-        });
-        async move {
-            let data = session.check(execute::<_, Value>(LOG, variables, Some(&token?)).await)?;
-            Ok::<_, ApiErrors>(at(&data, "notifications").clone())
-        }
+        })
     });
     let select = |id: &'static str,
                   label: &'static str,
@@ -215,38 +206,51 @@ fn DeliveryLog() -> impl IntoView {
             </div>
         }
     };
+    let render = Callback::new(move |d: Value| {
+        let p = at(&d, "notifications");
+        let rows = list(p, "nodes")
+            .iter()
+            .map(|n| {
+                [
+                    "createdAt",
+                    "event",
+                    "channel",
+                    "target",
+                    "status",
+                    "attempts",
+                    "lastError",
+                    "sentAt",
+                ]
+                .iter()
+                .map(|k| text(n, k))
+                .collect()
+            })
+            .collect();
+        let info = at(p, "pageInfo");
+        let next = at(info, "hasNextPage")
+            .as_bool()
+            .unwrap_or(false)
+            .then(|| text(info, "endCursor"));
+        view! {
+            <p class="muted">{format!("{} notifications", text(p, "totalCount"))}</p>
+            <DataTable testid="delivery-log"
+                headers=vec!["Created", "Event", "Channel", "Target", "Status", "Attempts", "Last error", "Sent"]
+                rows/>
+            <div class="actions">
+                {move || cursors.with(|c| !c.is_empty()).then(|| view! {
+                    <button type="button" class="secondary" on:click=move |_| cursors.update(|c| { c.pop(); })>"Previous page"</button>
+                })}
+                {next.map(|cursor| view! {
+                    <button type="button" class="secondary" on:click=move |_| cursors.update(|c| c.push(cursor.clone()))>"Next page"</button>
+                })}
+            </div>
+        }
+        .into_any()
+    });
     view! {
         <h2>"Notification delivery log"</h2>
         {select("log-status", "Status", &STATUSES, status)}
         {select("log-channel", "Channel", &CHANNELS, channel)}
-        <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => {
-                        let rows = list(&p, "nodes").iter().map(|n| {
-                            ["createdAt", "event", "channel", "target", "status", "attempts", "lastError", "sentAt"]
-                                .iter().map(|k| text(n, k)).collect()
-                        }).collect();
-                        let info = at(&p, "pageInfo");
-                        let next = at(info, "hasNextPage").as_bool().unwrap_or(false).then(|| text(info, "endCursor"));
-                        view! {
-                            <p class="muted">{format!("{} notifications", text(&p, "totalCount"))}</p>
-                            <DataTable testid="delivery-log"
-                                headers=vec!["Created", "Event", "Channel", "Target", "Status", "Attempts", "Last error", "Sent"]
-                                rows/>
-                            <div class="actions">
-                                {move || cursors.with(|c| !c.is_empty()).then(|| view! {
-                                    <button type="button" class="secondary" on:click=move |_| cursors.update(|c| { c.pop(); })>"Previous page"</button>
-                                })}
-                                {next.map(|cursor| view! {
-                                    <button type="button" class="secondary" on:click=move |_| cursors.update(|c| c.push(cursor.clone()))>"Next page"</button>
-                                })}
-                            </div>
-                        }.into_any()
-                    }
-                    Err(errors) => view! { <LoadError errors retry=move || page.refetch()/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <JsonLoad query=LOG reload=RwSignal::new(0) render vars/>
     }
 }
