@@ -2,7 +2,11 @@
 //! Admins only; other roles get a short explanation instead.
 
 pub mod calendars;
+pub mod form;
+pub mod integrations;
 pub mod policies;
+pub mod reasons;
+pub mod users;
 
 use handoff_shared::domain::Role;
 use leptos::prelude::*;
@@ -13,10 +17,13 @@ use crate::contexts::session::use_me;
 use crate::pages::NotFoundPage;
 
 use calendars::CalendarsPage;
+use integrations::IntegrationsPage;
 use policies::PoliciesPage;
+use reasons::ReasonsPage;
+use users::UsersPage;
 
 /// The sections of the admin area, as (path segment, title, what it is for).
-const SECTIONS: [(&str, &str, &str); 2] = [
+const SECTIONS: [(&str, &str, &str); 5] = [
     (
         "calendars",
         "Business calendars",
@@ -26,6 +33,21 @@ const SECTIONS: [(&str, &str, &str); 2] = [
         "policies",
         "SLA policies",
         "Targets per lead type and clock, when they start, warnings, escalation and reassignment on breach.",
+    ),
+    (
+        "users",
+        "Users and teams",
+        "Who works here: roles, teams, managers, time zones, availability and notification channels.",
+    ),
+    (
+        "reasons",
+        "Rejection reasons and lead types",
+        "The reasons sales may give for rejecting a lead, and the kinds of lead with their MQL rule.",
+    ),
+    (
+        "integrations",
+        "Integrations",
+        "API tokens, inbound integrations, outbound webhooks and the notification delivery log.",
     ),
 ];
 
@@ -40,6 +62,9 @@ pub fn AdminPage(section: String) -> impl IntoView {
                 "" => view! { <AdminIndex/> }.into_any(),
                 "calendars" => view! { <CalendarsPage/> }.into_any(),
                 "policies" => view! { <PoliciesPage/> }.into_any(),
+                "users" => view! { <UsersPage/> }.into_any(),
+                "reasons" => view! { <ReasonsPage/> }.into_any(),
+                "integrations" => view! { <IntegrationsPage/> }.into_any(),
                 _ => view! { <NotFoundPage/> }.into_any(),
             },
             Some(_) => view! {
