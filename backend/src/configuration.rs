@@ -35,6 +35,9 @@ pub struct Settings {
     pub sla_scheduler: bool,
     /// Send the weekly digest to marketing ops from this process (`notify::digest`).
     pub weekly_digest: bool,
+    /// Attribute the final verdicts of SLA clocks for the reports from this process
+    /// (`reports::facts`).
+    pub report_facts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +111,7 @@ impl Settings {
             log_json: false,
             sla_scheduler: true,
             weekly_digest: true,
+            report_facts: true,
         }
     }
 
@@ -123,6 +127,7 @@ impl Settings {
         settings.log_json = args.log_json;
         settings.sla_scheduler = args.sla_scheduler;
         settings.weekly_digest = args.weekly_digest;
+        settings.report_facts = args.report_facts;
         settings.admin = AdminSettings {
             email: env_var("HANDOFF_ADMIN_EMAIL"),
             password: env_var("HANDOFF_ADMIN_PASSWORD"),

@@ -57,6 +57,10 @@ impl Application {
         if state.settings.weekly_digest {
             crate::notify::digest::spawn(state.clone());
         }
+        // Attributes finished SLA clocks for the compliance report.
+        if state.settings.report_facts {
+            crate::reports::facts::spawn(state.clone());
+        }
         // Recycles leads whose follow-up cadence ran out without a connect, every minute.
         crate::handoff::cadence::spawn_sweeper(state.clone());
         // Tells admins, once per month, about each maintenance red flag of the last month.

@@ -14,6 +14,7 @@ mod m20261124_000005_seed_defaults;
 mod m20261130_000001_live_feed_notify;
 mod m20261201_000001_report_governance;
 mod m20261201_000002_create_digest_sends;
+mod m20261202_000001_report_facts;
 
 /// Runs the Handoff migrations, in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_live_feed_notify::Migration),
             Box::new(m20261201_000001_report_governance::Migration),
             Box::new(m20261201_000002_create_digest_sends::Migration),
+            Box::new(m20261202_000001_report_facts::Migration),
         ]
     }
 }

@@ -286,6 +286,8 @@ pub struct LeadState {
     pub disqualified_at: Option<DateTime<Utc>>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// The latest rejection (kept across rounds: rejected in this round when >= `mql_at`).
+    pub rejected_at: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
     pub rejection_note: Option<String>,
     pub disqualify_reason: Option<String>,
@@ -317,6 +319,7 @@ impl LeadState {
             disqualified_at: None,
             first_response_at: None,
             last_activity_at: None,
+            rejected_at: None,
             rejection_reason: None,
             rejection_note: None,
             disqualify_reason: None,
@@ -384,6 +387,7 @@ impl LeadState {
                 reason_code, note, ..
             } => {
                 self.recycled_at = Some(at);
+                self.rejected_at = Some(self.rejected_at.map_or(at, |t| t.max(at)));
                 self.rejection_reason = Some(reason_code.clone());
                 self.rejection_note = note.clone();
             }

@@ -87,6 +87,10 @@ pub struct ServeArgs {
     /// each week goes out once).
     #[arg(long, env = "HANDOFF_WEEKLY_DIGEST", default_value_t = true, action = ArgAction::Set)]
     pub weekly_digest: bool,
+    /// Attribute finished SLA clocks for the reports in this process (any number of processes
+    /// may; the work is idempotent). Reports stay exact without it, only slower.
+    #[arg(long, env = "HANDOFF_REPORT_FACTS", default_value_t = true, action = ArgAction::Set)]
+    pub report_facts: bool,
     /// Directory of the built frontend, served at `/`.
     #[arg(long, env = "HANDOFF_STATIC_DIR", default_value = DEFAULT_STATIC_DIR)]
     pub static_dir: PathBuf,

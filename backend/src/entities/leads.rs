@@ -69,6 +69,9 @@ pub struct Model {
     pub first_response_at: Option<DateTimeUtc>,
     #[sea_orm(nullable)]
     pub last_activity_at: Option<DateTimeUtc>,
+    /// The latest `rejected` event: rejected in the current round when at or after `mql_at`.
+    #[sea_orm(nullable)]
+    pub rejected_at: Option<DateTimeUtc>,
     /// A `rejection_reasons.code`.
     #[sea_orm(column_type = "Text", nullable)]
     pub rejection_reason: Option<String>,

@@ -43,6 +43,22 @@ pub struct Model {
     pub fired_percents: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the final verdict was attributed (`reports::facts`); NULL: not attributed.
+    #[sea_orm(nullable)]
+    pub report_at: Option<DateTimeUtc>,
+    /// The owner the verdict belongs to (none: a queue).
+    #[sea_orm(nullable)]
+    pub report_owner_id: Option<i64>,
+    /// The team of the assignment the verdict belongs to (the queue's, without an owner).
+    #[sea_orm(nullable)]
+    pub report_team_id: Option<i64>,
+    /// The lead's source, campaign and lead type when attributed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub report_source: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub report_campaign: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub report_lead_type: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

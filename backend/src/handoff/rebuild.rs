@@ -119,6 +119,7 @@ pub async fn rebuild_leads(db: &DatabaseConnection) -> Result<RebuildReport, Api
                     continue;
                 }
                 report.changed += 1;
+                crate::reports::facts::invalidate(&txn, id).await?;
             }
 
             let logged: Vec<Logged<'_>> = log
@@ -202,6 +203,17 @@ struct Synced {
 }
 
 /// Makes a lead's stored clock rows the replayed ones.
+/// `row` with the report facts of `stored` (`reports::facts`).
+fn with_facts_of(mut row: sla_clocks::Model, stored: &sla_clocks::Model) -> sla_clocks::Model {
+    row.report_at = stored.report_at;
+    row.report_owner_id = stored.report_owner_id;
+    row.report_team_id = stored.report_team_id;
+    row.report_source.clone_from(&stored.report_source);
+    row.report_campaign.clone_from(&stored.report_campaign);
+    row.report_lead_type.clone_from(&stored.report_lead_type);
+    row
+}
+
 async fn sync_clocks(
     txn: &DatabaseTransaction,
     stored: Vec<sla_clocks::Model>,
@@ -215,7 +227,11 @@ async fn sync_clocks(
     };
     for row in replayed {
         let current = stored.remove(&row.id);
-        if current.as_ref() == Some(&row) {
+        // The report facts are not part of the replay: an otherwise equal row keeps them.
+        if current
+            .as_ref()
+            .is_some_and(|c| *c == with_facts_of(row.clone(), c))
+        {
             continue;
         }
         synced.changed += 1;

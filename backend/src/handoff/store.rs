@@ -496,6 +496,8 @@ impl LeadRecord {
             ));
         }
         self.loaded_version = self.state.version;
+        // The verdicts of its clocks are attributed again (`reports::facts`).
+        crate::reports::facts::invalidate(conn, self.id).await?;
         Ok(())
     }
 
@@ -598,6 +600,7 @@ pub fn active_model(state: &LeadState) -> leads::ActiveModel {
         disqualified_at: Set(state.disqualified_at),
         first_response_at: Set(state.first_response_at),
         last_activity_at: Set(state.last_activity_at),
+        rejected_at: Set(state.rejected_at),
         rejection_reason: Set(state.rejection_reason.clone()),
         rejection_note: Set(state.rejection_note.clone()),
         disqualify_reason: Set(state.disqualify_reason.clone()),
@@ -662,6 +665,7 @@ pub fn state_from_model(m: leads::Model) -> Result<LeadState, ApiError> {
         disqualified_at: m.disqualified_at,
         first_response_at: m.first_response_at,
         last_activity_at: m.last_activity_at,
+        rejected_at: m.rejected_at,
         rejection_reason: m.rejection_reason,
         rejection_note: m.rejection_note,
         disqualify_reason: m.disqualify_reason,

@@ -326,7 +326,7 @@ pub async fn compose(
     quality("campaign", &feedback.by_campaign, &mut out);
     out.push_str(&format!(
         "\nLeakage: {} of {} open MQLs ({}) without activity for more than {} days\n",
-        leakage.leads.len(),
+        leakage.leaked,
         leakage.open_mqls,
         percent(leakage.share()),
         stale_days

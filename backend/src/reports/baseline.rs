@@ -61,7 +61,7 @@ pub async fn kpis(
     filter: &ReportFilter,
     now: DateTime<Utc>,
 ) -> Result<Kpis, ApiError> {
-    let cohort = funnel::cohort(db, filter).await?;
+    let cohort = funnel::cohort_stamps(db, filter).await?;
     let stages = funnel::stages(&cohort.iter().collect::<Vec<_>>());
     let mqls = stages.first().map_or(0, |s| s.count);
     let sqls = stages.get(2).map_or(0, |s| s.count);

@@ -20,11 +20,11 @@ use handoff_shared::lead::LeadEvent;
 use handoff_shared::sla::BusinessCalendar;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _,
+    ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _, FromQueryResult,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _,
 };
 
-use super::{ReportFilter, ratio, week_start};
+use super::{ReportFilter, facts, ratio, week_start};
 use crate::entities::{lead_events, leads, sla_clocks, users};
 use crate::error::ApiError;
 use crate::sla::{self, SlaContext};
@@ -75,23 +75,41 @@ impl Figures {
 
     /// Counts one clock in.
     pub fn add(&mut self, clock: &AttributedClock) {
-        match clock.outcome {
-            Outcome::Met => self.met += 1,
-            Outcome::Breached => self.breached += 1,
+        self.add_tally(&clock.tally());
+    }
+
+    /// Counts clocks of one outcome in.
+    pub fn add_tally(&mut self, tally: &Tally) {
+        match tally.outcome {
+            Outcome::Met => self.met += tally.clocks,
+            Outcome::Breached => self.breached += tally.clocks,
             Outcome::Running { approaching } => {
-                self.running += 1;
+                self.running += tally.clocks;
                 if approaching {
-                    self.approaching += 1;
+                    self.approaching += tally.clocks;
                 }
             }
-            Outcome::Cancelled => self.cancelled += 1,
+            Outcome::Cancelled => self.cancelled += tally.clocks,
         }
-        if clock.responded() {
-            self.responded += 1;
-            self.response_seconds += clock.elapsed_seconds;
-            self.target_seconds += clock.target_seconds;
+        if tally.responded {
+            self.responded += tally.clocks;
+            self.response_seconds += tally.response_seconds;
+            self.target_seconds += tally.target_seconds;
         }
     }
+}
+
+/// Clocks of one outcome counted together: one clock, or a group of stored facts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tally {
+    pub outcome: Outcome,
+    /// Stopped, met or breached: counted in the average response.
+    pub responded: bool,
+    pub bucket: Option<ResponseBucket>,
+    pub clocks: usize,
+    /// Sums over the clocks (business seconds to the stop, targets); 0 unless responded.
+    pub response_seconds: i64,
+    pub target_seconds: i64,
 }
 
 /// The SLA compliance report.
@@ -143,6 +161,18 @@ pub struct AttributedClock {
 }
 
 impl AttributedClock {
+    /// The clock as a tally of one.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            outcome: self.outcome,
+            responded: self.responded(),
+            bucket: self.bucket(),
+            clocks: 1,
+            response_seconds: self.elapsed_seconds,
+            target_seconds: self.target_seconds,
+        }
+    }
+
     /// Counted in the average response: stopped, met or breached (not cancelled).
     pub fn responded(&self) -> bool {
         self.stopped && self.outcome != Outcome::Cancelled
@@ -196,11 +226,15 @@ pub fn outcome(
 /// The condition on `sla_clocks` of the report: the `kind` clocks started in the period, of
 /// leads with the filter's attributes.
 fn in_period(filter: &ReportFilter, kind: SlaKind) -> Condition {
-    Condition::all()
+    let condition = Condition::all()
         .add(sla_clocks::Column::Kind.eq(kind.as_str()))
         .add(sla_clocks::Column::StartedAt.gte(filter.period.from))
-        .add(sla_clocks::Column::StartedAt.lt(filter.period.to))
-        .add(sla_clocks::Column::LeadId.in_subquery(filter.lead_ids_by_attributes()))
+        .add(sla_clocks::Column::StartedAt.lt(filter.period.to));
+    if filter.names_lead_attributes() {
+        condition.add(sla_clocks::Column::LeadId.in_subquery(filter.lead_ids_by_attributes()))
+    } else {
+        condition
+    }
 }
 
 /// The clocks the report counts (before the owner and team lists), by id, each with the
@@ -210,8 +244,16 @@ pub async fn clocks(
     filter: &ReportFilter,
     kind: SlaKind,
 ) -> Result<Vec<(sla_clocks::Model, BusinessCalendar)>, ApiError> {
+    clocks_where(db, in_period(filter, kind)).await
+}
+
+/// The clocks matching `condition`, by id, each with the calendar it counts in.
+async fn clocks_where(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+) -> Result<Vec<(sla_clocks::Model, BusinessCalendar)>, ApiError> {
     let rows = sla_clocks::Entity::find()
-        .filter(in_period(filter, kind))
+        .filter(condition)
         .order_by_asc(sla_clocks::Column::Id)
         .all(db)
         .await?;
@@ -234,7 +276,7 @@ pub async fn attributed(
 ) -> Result<Vec<AttributedClock>, ApiError> {
     let people = people(db).await?;
     let clocks = clocks(db, filter, kind).await?;
-    attribute(db, filter, kind, &clocks, now, &people).await
+    attribute(db, filter, &clocks, now, &people).await
 }
 
 async fn people(db: &impl ConnectionTrait) -> Result<HashMap<i64, users::Model>, ApiError> {
@@ -251,7 +293,6 @@ async fn people(db: &impl ConnectionTrait) -> Result<HashMap<i64, users::Model>,
 async fn attribute(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
-    kind: SlaKind,
     clocks: &[(sla_clocks::Model, BusinessCalendar)],
     now: DateTime<Utc>,
     people: &HashMap<i64, users::Model>,
@@ -259,44 +300,40 @@ async fn attribute(
     if clocks.is_empty() {
         return Ok(Vec::new());
     }
-    let clock_leads = Query::select()
-        .column(sla_clocks::Column::LeadId)
-        .from(sla_clocks::Entity)
-        .cond_where(in_period(filter, kind))
-        .to_owned();
-    let lead_rows = leads::Entity::find()
-        .filter(leads::Column::Id.in_subquery(clock_leads.clone()))
-        .all(db)
-        .await?;
-    let lead_by_id: HashMap<i64, leads::Model> = lead_rows.into_iter().map(|l| (l.id, l)).collect();
-    let assignments = assignments_of(db, clock_leads).await?;
+    let mut lead_ids: Vec<i64> = clocks.iter().map(|(row, _)| row.lead_id).collect();
+    lead_ids.sort_unstable();
+    lead_ids.dedup();
+    let mut lead_by_id: HashMap<i64, (Option<String>, String)> = HashMap::new();
+    for chunk in lead_ids.chunks(1000) {
+        let rows: Vec<(i64, Option<String>, String)> = leads::Entity::find()
+            .select_only()
+            .column(leads::Column::Id)
+            .column(leads::Column::Source)
+            .column(leads::Column::LeadType)
+            .filter(leads::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        lead_by_id.extend(rows.into_iter().map(|(id, s, t)| (id, (s, t))));
+    }
+    let assignments = facts::assignments(db, &lead_ids).await?;
 
     let mut out = Vec::with_capacity(clocks.len());
     for (row, calendar) in clocks {
-        let Some(lead) = lead_by_id.get(&row.lead_id) else {
+        let Some((source, lead_type)) = lead_by_id.get(&row.lead_id) else {
             continue;
         };
         let view = sla::view(row, calendar, now)?;
         let (outcome, stopped, attributed_at) = classify(row, &view, now);
-        let (owner_id, queue_team) = assignments
-            .get(&row.lead_id)
-            .and_then(|list| {
-                list.iter()
-                    .take_while(|(at, _, _)| *at <= attributed_at)
-                    .last()
-                    .map(|(_, owner, team)| (*owner, *team))
-            })
-            .unwrap_or((None, None));
-        let team_id = match owner_id {
-            Some(owner) => people.get(&owner).and_then(|u| u.team_id),
-            None => queue_team,
-        };
+        let (owner_id, queue_team) =
+            facts::assignment_at(assignments.get(&row.lead_id), attributed_at);
+        let team_id = team_of(people, owner_id, queue_team);
         if !filter.passes_people(owner_id, team_id) {
             continue;
         }
         out.push(AttributedClock {
-            source: lead.source.clone(),
-            lead_type: lead.lead_type.clone(),
+            source: source.clone(),
+            lead_type: lead_type.clone(),
             owner_id,
             team_id,
             outcome,
@@ -312,95 +349,313 @@ async fn attribute(
 }
 
 /// The compliance of the `kind` clocks started in the filter's period, as of `now`.
+///
+/// Clocks with counted facts (`reports::facts`) are added up in SQL, a query a week; the rest
+/// (running, or not attributed yet) are folded from the log one by one. Both give the same
+/// figures for the same clock.
 pub async fn report(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
     kind: SlaKind,
     now: DateTime<Utc>,
 ) -> Result<ComplianceReport, ApiError> {
-    let clocks = clocks(db, filter, kind).await?;
-    fold(db, filter, kind, &clocks, now).await
+    let people = people(db).await?;
+    let mut tallies = Tallies::default();
+    for (week, from, to) in weeks(filter.period) {
+        for group in fact_groups(db, filter, kind, from, to, now).await? {
+            let team = team_of(&people, group.owner, group.team);
+            if !filter.passes_people(group.owner, team) {
+                continue;
+            }
+            let tally = group.tally();
+            tallies.add(
+                &tally,
+                group.owner,
+                team,
+                group.source.clone(),
+                group.lead_type.clone().unwrap_or_default(),
+                week,
+            );
+        }
+    }
+    let rest = Condition::all()
+        .add(in_period(filter, kind))
+        .add(facts::counted(now).not());
+    let rest = clocks_where(db, rest).await?;
+    for clock in attribute(db, filter, &rest, now, &people).await? {
+        tallies.add(
+            &clock.tally(),
+            clock.owner_id,
+            clock.team_id,
+            clock.source.clone(),
+            clock.lead_type.clone(),
+            week_start(clock.clock.started_at),
+        );
+    }
+    tallies.finish(db, &people).await
 }
 
 /// The report of `clocks` (those [`clocks`] reads, or the same clocks as a simulation has
-/// recomputed them): attributed to owners and teams from the log, and counted.
+/// recomputed them), every one folded from the log, with the list of the clocks counted.
 pub async fn fold(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
-    kind: SlaKind,
     clocks: &[(sla_clocks::Model, BusinessCalendar)],
     now: DateTime<Utc>,
 ) -> Result<ComplianceReport, ApiError> {
     let people = people(db).await?;
-    let clocks = attribute(db, filter, kind, clocks, now, &people).await?;
-    if clocks.is_empty() {
-        return Ok(ComplianceReport::default());
-    }
-    let team_names: HashMap<i64, String> = crate::entities::teams::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-
-    let mut result = ComplianceReport::default();
-    let mut by_owner: BTreeMap<Option<i64>, Figures> = BTreeMap::new();
-    let mut by_team: BTreeMap<Option<i64>, Figures> = BTreeMap::new();
-    let mut by_source: BTreeMap<Option<String>, Figures> = BTreeMap::new();
-    let mut by_lead_type: BTreeMap<String, Figures> = BTreeMap::new();
-    let mut weekly: BTreeMap<DateTime<Utc>, Figures> = BTreeMap::new();
-    let mut distribution: BTreeMap<ResponseBucket, usize> = BTreeMap::new();
-
+    let clocks = attribute(db, filter, clocks, now, &people).await?;
+    let mut tallies = Tallies::default();
     for clock in &clocks {
-        result.total.add(clock);
-        result
-            .clocks
-            .push((clock.clock.id, clock.clock.lead_id, clock.outcome));
-        by_owner.entry(clock.owner_id).or_default().add(clock);
-        by_team.entry(clock.team_id).or_default().add(clock);
-        by_source
-            .entry(clock.source.clone())
+        tallies.add(
+            &clock.tally(),
+            clock.owner_id,
+            clock.team_id,
+            clock.source.clone(),
+            clock.lead_type.clone(),
+            week_start(clock.clock.started_at),
+        );
+    }
+    let mut report = tallies.finish(db, &people).await?;
+    report.clocks = clocks
+        .iter()
+        .map(|c| (c.clock.id, c.clock.lead_id, c.outcome))
+        .collect();
+    Ok(report)
+}
+
+/// The team a clock counts for: its owner's (now), or without an owner the queue's.
+fn team_of(
+    people: &HashMap<i64, users::Model>,
+    owner: Option<i64>,
+    queue_team: Option<i64>,
+) -> Option<i64> {
+    match owner {
+        Some(owner) => people.get(&owner).and_then(|u| u.team_id),
+        None => queue_team,
+    }
+}
+
+/// The weeks (Monday 00:00 UTC) the period touches, each with its part of the period.
+fn weeks(period: super::Period) -> Vec<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut week = week_start(period.from);
+    while week < period.to {
+        let next = week + chrono::Duration::days(7);
+        out.push((week, period.from.max(week), period.to.min(next)));
+        week = next;
+    }
+    out
+}
+
+/// Stored facts added up: the clocks of one owner, queue team, source, lead type and outcome.
+#[derive(Debug, FromQueryResult)]
+struct FactGroup {
+    owner: Option<i64>,
+    team: Option<i64>,
+    source: Option<String>,
+    lead_type: Option<String>,
+    state: String,
+    stopped: i32,
+    approaching: i32,
+    clocks: i64,
+    response_seconds: Option<i64>,
+    target_seconds: Option<i64>,
+}
+
+impl FactGroup {
+    fn tally(&self) -> Tally {
+        let stopped = self.stopped != 0;
+        let (outcome, bucket) = if self.state == SlaState::Cancelled.as_str() {
+            (Outcome::Cancelled, None)
+        } else if stopped && self.state == SlaState::Met.as_str() {
+            let bucket = if self.approaching != 0 {
+                ResponseBucket::Approaching
+            } else {
+                ResponseBucket::UnderTarget
+            };
+            (Outcome::Met, Some(bucket))
+        } else {
+            (Outcome::Breached, Some(ResponseBucket::Breached))
+        };
+        let responded = stopped && outcome != Outcome::Cancelled;
+        Tally {
+            outcome,
+            responded,
+            bucket,
+            clocks: usize::try_from(self.clocks).unwrap_or(0),
+            response_seconds: if responded {
+                self.response_seconds.unwrap_or(0)
+            } else {
+                0
+            },
+            target_seconds: if responded {
+                self.target_seconds.unwrap_or(0)
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// The facts of the `kind` clocks started in `[from, to)` that count at `now`, added up by
+/// owner, queue team, source, lead type and outcome.
+async fn fact_groups(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    kind: SlaKind,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<FactGroup>, ApiError> {
+    use sea_orm::FromQueryResult as _;
+    use sea_orm::sea_query::{Alias, Expr};
+
+    let mut condition = Condition::all()
+        .add(sla_clocks::Column::Kind.eq(kind.as_str()))
+        .add(sla_clocks::Column::StartedAt.gte(from))
+        .add(sla_clocks::Column::StartedAt.lt(to))
+        .add(facts::counted(now));
+    if let Some(sources) = &filter.sources {
+        condition = condition.add(sla_clocks::Column::ReportSource.is_in(sources.clone()));
+    }
+    if let Some(campaigns) = &filter.campaigns {
+        condition = condition.add(sla_clocks::Column::ReportCampaign.is_in(campaigns.clone()));
+    }
+    if let Some(types) = &filter.lead_types {
+        condition = condition.add(sla_clocks::Column::ReportLeadType.is_in(types.clone()));
+    }
+    let stopped = "CASE WHEN stopped_at IS NULL THEN 0 ELSE 1 END";
+    let approaching =
+        "CASE WHEN elapsed_before_seconds * 100 >= target_seconds * 80 THEN 1 ELSE 0 END";
+    let query = Query::select()
+        .expr_as(
+            Expr::col(sla_clocks::Column::ReportOwnerId),
+            Alias::new("owner"),
+        )
+        .expr_as(
+            Expr::col(sla_clocks::Column::ReportTeamId),
+            Alias::new("team"),
+        )
+        .expr_as(
+            Expr::col(sla_clocks::Column::ReportSource),
+            Alias::new("source"),
+        )
+        .expr_as(
+            Expr::col(sla_clocks::Column::ReportLeadType),
+            Alias::new("lead_type"),
+        )
+        .expr_as(Expr::col(sla_clocks::Column::State), Alias::new("state"))
+        .expr_as(Expr::cust(stopped), Alias::new("stopped"))
+        .expr_as(Expr::cust(approaching), Alias::new("approaching"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("clocks"))
+        .expr_as(
+            Expr::cust("CAST(SUM(elapsed_before_seconds) AS BIGINT)"),
+            Alias::new("response_seconds"),
+        )
+        .expr_as(
+            Expr::cust("CAST(SUM(target_seconds) AS BIGINT)"),
+            Alias::new("target_seconds"),
+        )
+        .from(sla_clocks::Entity)
+        .cond_where(condition)
+        .add_group_by([
+            Expr::col(sla_clocks::Column::ReportOwnerId).into(),
+            Expr::col(sla_clocks::Column::ReportTeamId).into(),
+            Expr::col(sla_clocks::Column::ReportSource).into(),
+            Expr::col(sla_clocks::Column::ReportLeadType).into(),
+            Expr::col(sla_clocks::Column::State).into(),
+            Expr::cust(stopped),
+            Expr::cust(approaching),
+        ])
+        .to_owned();
+    let statement = db.get_database_backend().build(&query);
+    Ok(FactGroup::find_by_statement(statement).all(db).await?)
+}
+
+/// The figures being added up, overall and by owner, team, source, lead type and week.
+#[derive(Default)]
+struct Tallies {
+    total: Figures,
+    by_owner: BTreeMap<Option<i64>, Figures>,
+    by_team: BTreeMap<Option<i64>, Figures>,
+    by_source: BTreeMap<Option<String>, Figures>,
+    by_lead_type: BTreeMap<String, Figures>,
+    weekly: BTreeMap<DateTime<Utc>, Figures>,
+    distribution: BTreeMap<ResponseBucket, usize>,
+}
+
+impl Tallies {
+    fn add(
+        &mut self,
+        tally: &Tally,
+        owner: Option<i64>,
+        team: Option<i64>,
+        source: Option<String>,
+        lead_type: String,
+        week: DateTime<Utc>,
+    ) {
+        self.total.add_tally(tally);
+        self.by_owner.entry(owner).or_default().add_tally(tally);
+        self.by_team.entry(team).or_default().add_tally(tally);
+        self.by_source.entry(source).or_default().add_tally(tally);
+        self.by_lead_type
+            .entry(lead_type)
             .or_default()
-            .add(clock);
-        by_lead_type
-            .entry(clock.lead_type.clone())
-            .or_default()
-            .add(clock);
-        weekly
-            .entry(week_start(clock.clock.started_at))
-            .or_default()
-            .add(clock);
-        if let Some(bucket) = clock.bucket() {
-            *distribution.entry(bucket).or_default() += 1;
+            .add_tally(tally);
+        self.weekly.entry(week).or_default().add_tally(tally);
+        if let Some(bucket) = tally.bucket {
+            *self.distribution.entry(bucket).or_default() += tally.clocks;
         }
     }
 
-    result.by_owner = by_owner
+    async fn finish(
+        self,
+        db: &impl ConnectionTrait,
+        people: &HashMap<i64, users::Model>,
+    ) -> Result<ComplianceReport, ApiError> {
+        if self.total == Figures::default() {
+            return Ok(ComplianceReport::default());
+        }
+        let team_names: HashMap<i64, String> = crate::entities::teams::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let distribution = [
+            ResponseBucket::UnderTarget,
+            ResponseBucket::Approaching,
+            ResponseBucket::Breached,
+        ]
         .into_iter()
-        .map(|(id, f)| {
-            (
-                id,
-                id.and_then(|i| people.get(&i)).map(|u| u.name.clone()),
-                f,
-            )
+        .map(|b| (b, self.distribution.get(&b).copied().unwrap_or(0)))
+        .collect();
+        Ok(ComplianceReport {
+            total: self.total,
+            by_owner: self
+                .by_owner
+                .into_iter()
+                .map(|(id, f)| {
+                    (
+                        id,
+                        id.and_then(|i| people.get(&i)).map(|u| u.name.clone()),
+                        f,
+                    )
+                })
+                .collect(),
+            by_team: self
+                .by_team
+                .into_iter()
+                .map(|(id, f)| (id, id.and_then(|i| team_names.get(&i)).cloned(), f))
+                .collect(),
+            by_source: self.by_source.into_iter().collect(),
+            by_lead_type: self.by_lead_type.into_iter().collect(),
+            weekly: self.weekly.into_iter().collect(),
+            distribution,
+            clocks: Vec::new(),
         })
-        .collect();
-    result.by_team = by_team
-        .into_iter()
-        .map(|(id, f)| (id, id.and_then(|i| team_names.get(&i)).cloned(), f))
-        .collect();
-    result.by_source = by_source.into_iter().collect();
-    result.by_lead_type = by_lead_type.into_iter().collect();
-    result.weekly = weekly.into_iter().collect();
-    result.distribution = [
-        ResponseBucket::UnderTarget,
-        ResponseBucket::Approaching,
-        ResponseBucket::Breached,
-    ]
-    .into_iter()
-    .map(|b| (b, distribution.get(&b).copied().unwrap_or(0)))
-    .collect();
-    Ok(result)
+    }
 }
 
 /// Each lead's assignments `(at, owner, team)` in log order.

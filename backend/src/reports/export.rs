@@ -21,7 +21,7 @@ use super::compliance::{self, ComplianceReport, Figures};
 use super::feedback::{self, FeedbackReport, Quality, ReasonCount};
 use super::funnel::{self, FunnelReport, Stage};
 use super::governance::{self, Month, OffenderKind, Review};
-use super::leakage::{self, LeakageReport};
+use super::leakage;
 use super::scorecard::{self, Scorecard};
 use super::{Period, ReportFilter};
 use crate::error::ApiError;
@@ -87,7 +87,10 @@ pub async fn table(
         "slaCompliance" => compliance_table(&compliance::report(db, f, kind, now).await?),
         "funnel" => funnel_table(&funnel::report(db, f).await?),
         "feedback" => feedback_table(&feedback::report(db, f).await?),
-        "leakage" => leakage_table(&leakage::report(db, f, stale_days, now).await?),
+        "leakage" => {
+            let report = leakage::report(db, f, stale_days, now).await?;
+            leakage_table(&leakage::leaked_leads(db, f, report.cutoff, None, None).await?)
+        }
         "governance" => {
             let month = params.month.unwrap_or_else(|| Month::last_complete(now));
             let settings = super::settings::load(db).await?;
@@ -325,7 +328,7 @@ fn feedback_table(r: &FeedbackReport) -> Table {
     }
 }
 
-fn leakage_table(r: &LeakageReport) -> Table {
+fn leakage_table(leaked: &[crate::entities::leads::Model]) -> Table {
     Table {
         header: vec![
             "lead_id",
@@ -340,8 +343,7 @@ fn leakage_table(r: &LeakageReport) -> Table {
             "mql_at",
             "last_activity_at",
         ],
-        rows: r
-            .leads
+        rows: leaked
             .iter()
             .map(|l| {
                 vec![

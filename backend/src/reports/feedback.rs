@@ -5,17 +5,19 @@
 //!   the filter), by reason code, with their share of all those rejections, overall and by week.
 //! - By source and by campaign, over the funnel cohort (leads whose `mqlAt` lies in the
 //!   period): accepted = cohort leads with `salAt`, rejected = cohort leads with a `rejected`
-//!   event at or after their `mqlAt`; `acceptanceRate` = accepted / (accepted + rejected),
+//!   event at or after their `mqlAt` (their latest rejection, `rejected_at`, is); `acceptanceRate` = accepted / (accepted + rejected),
 //!   `sqlRate` = SQL / MQL.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use handoff_shared::lead::LeadEvent;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QuerySelect as _,
+};
 
-use super::funnel::{cohort, group_by};
+use super::funnel::{CohortLead, cohort_stamps, group_by};
 use super::{ReportFilter, ratio, week_start};
 use crate::entities::{lead_events, leads};
 use crate::error::ApiError;
@@ -87,63 +89,41 @@ pub async fn report(
     filter: &ReportFilter,
 ) -> Result<FeedbackReport, ApiError> {
     let period = filter.period;
-    let filtered_leads = Query::select()
-        .column(leads::Column::Id)
-        .from(leads::Entity)
-        .cond_where(filter.lead_condition())
-        .to_owned();
-    let rows = lead_events::Entity::find()
+    let mut rejections = lead_events::Entity::find()
+        .select_only()
+        .column(lead_events::Column::OccurredAt)
+        .column(lead_events::Column::Kind)
+        .column(lead_events::Column::Payload)
         .filter(lead_events::Column::Kind.eq("rejected"))
         .filter(lead_events::Column::OccurredAt.gte(period.from))
-        .filter(lead_events::Column::OccurredAt.lt(period.to))
-        .filter(lead_events::Column::LeadId.in_subquery(filtered_leads))
-        .all(db)
-        .await?;
+        .filter(lead_events::Column::OccurredAt.lt(period.to));
+    if filter.names_lead() {
+        let filtered_leads = Query::select()
+            .column(leads::Column::Id)
+            .from(leads::Entity)
+            .cond_where(filter.lead_condition())
+            .to_owned();
+        rejections = rejections.filter(lead_events::Column::LeadId.in_subquery(filtered_leads));
+    }
+    let rows: Vec<(DateTime<Utc>, String, String)> = rejections.into_tuple().all(db).await?;
     let mut codes = Vec::new();
     let mut weeks: BTreeMap<DateTime<Utc>, Vec<String>> = BTreeMap::new();
-    for row in &rows {
-        if let Ok(LeadEvent::Rejected { reason_code, .. }) =
-            LeadEvent::from_stored(&row.kind, &row.payload)
-        {
+    for (occurred_at, kind, payload) in &rows {
+        if let Ok(LeadEvent::Rejected { reason_code, .. }) = LeadEvent::from_stored(kind, payload) {
             weeks
-                .entry(week_start(row.occurred_at))
+                .entry(week_start(*occurred_at))
                 .or_default()
                 .push(reason_code.clone());
             codes.push(reason_code);
         }
     }
 
-    let cohort = cohort(db, filter).await?;
-    let mql_at: HashMap<i64, Option<DateTime<Utc>>> =
-        cohort.iter().map(|l| (l.id, l.mql_at)).collect();
-    let cohort_ids: Vec<i64> = cohort.iter().map(|l| l.id).collect();
-    // Cohort leads rejected in this round (at or after their `mqlAt`).
-    let mut rejected_leads = HashSet::new();
-    for chunk in cohort_ids.chunks(500) {
-        let rejections = lead_events::Entity::find()
-            .filter(lead_events::Column::Kind.eq("rejected"))
-            .filter(lead_events::Column::LeadId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        for r in rejections {
-            if mql_at
-                .get(&r.lead_id)
-                .copied()
-                .flatten()
-                .is_some_and(|m| r.occurred_at >= m)
-            {
-                rejected_leads.insert(r.lead_id);
-            }
-        }
-    }
-    let quality = |key: Option<String>, group: Vec<&leads::Model>| Quality {
+    let cohort = cohort_stamps(db, filter).await?;
+    let quality = |key: Option<String>, group: Vec<&CohortLead>| Quality {
         key,
         mqls: group.len(),
         accepted: group.iter().filter(|l| l.sal_at.is_some()).count(),
-        rejected: group
-            .iter()
-            .filter(|l| rejected_leads.contains(&l.id))
-            .count(),
+        rejected: group.iter().filter(|l| l.rejected_this_round()).count(),
         sqls: group.iter().filter(|l| l.sql_at.is_some()).count(),
     };
     let by_source: Vec<Quality> = group_by(&cohort, |l| l.source.clone())

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use handoff_shared::domain::LeadStatus;
-use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, FromQueryResult, QueryFilter as _,
+    QuerySelect as _,
+};
 
 use super::{ReportFilter, hours_between, mean, median, ratio};
 use crate::entities::leads;
@@ -32,9 +35,32 @@ pub struct Stage {
     pub mean_hours_from_previous: Option<f64>,
 }
 
+/// What the funnel and the feedback loop read of a cohort lead: one narrow index scan.
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct CohortLead {
+    pub id: i64,
+    pub source: Option<String>,
+    pub campaign: Option<String>,
+    pub mql_at: Option<DateTime<Utc>>,
+    pub sal_at: Option<DateTime<Utc>>,
+    pub sql_at: Option<DateTime<Utc>>,
+    pub opportunity_at: Option<DateTime<Utc>>,
+    /// The latest rejection: in this round when at or after `mql_at`.
+    pub rejected_at: Option<DateTime<Utc>>,
+}
+
+impl CohortLead {
+    /// Rejected in the round that made it an MQL.
+    pub fn rejected_this_round(&self) -> bool {
+        self.rejected_at
+            .zip(self.mql_at)
+            .is_some_and(|(rejected, mql)| rejected >= mql)
+    }
+}
+
 /// The four stages of a set of leads.
-pub fn stages(cohort: &[&leads::Model]) -> Vec<Stage> {
-    let stamp = |lead: &leads::Model, index: usize| -> Option<DateTime<Utc>> {
+pub fn stages(cohort: &[&CohortLead]) -> Vec<Stage> {
+    let stamp = |lead: &CohortLead, index: usize| -> Option<DateTime<Utc>> {
         match index {
             0 => lead.mql_at,
             1 => lead.sal_at,
@@ -75,7 +101,32 @@ pub struct FunnelReport {
     pub by_campaign: Vec<(Option<String>, Vec<Stage>)>,
 }
 
-/// The cohort: leads passing the filter whose `mqlAt` lies in the period.
+/// The cohort, narrow: leads passing the filter whose `mqlAt` lies in the period.
+pub async fn cohort_stamps(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+) -> Result<Vec<CohortLead>, ApiError> {
+    Ok(leads::Entity::find()
+        .select_only()
+        .columns([
+            leads::Column::Id,
+            leads::Column::Source,
+            leads::Column::Campaign,
+            leads::Column::MqlAt,
+            leads::Column::SalAt,
+            leads::Column::SqlAt,
+            leads::Column::OpportunityAt,
+            leads::Column::RejectedAt,
+        ])
+        .filter(filter.lead_condition())
+        .filter(leads::Column::MqlAt.gte(filter.period.from))
+        .filter(leads::Column::MqlAt.lt(filter.period.to))
+        .into_model::<CohortLead>()
+        .all(db)
+        .await?)
+}
+
+/// The cohort, whole rows: leads passing the filter whose `mqlAt` lies in the period.
 pub async fn cohort(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
@@ -89,11 +140,11 @@ pub async fn cohort(
 }
 
 /// Groups the cohort by a key, sorted by key.
-pub fn group_by(
-    cohort: &[leads::Model],
-    key: impl Fn(&leads::Model) -> Option<String>,
-) -> BTreeMap<Option<String>, Vec<&leads::Model>> {
-    let mut groups: BTreeMap<Option<String>, Vec<&leads::Model>> = BTreeMap::new();
+pub fn group_by<T>(
+    cohort: &[T],
+    key: impl Fn(&T) -> Option<String>,
+) -> BTreeMap<Option<String>, Vec<&T>> {
+    let mut groups: BTreeMap<Option<String>, Vec<&T>> = BTreeMap::new();
     for lead in cohort {
         groups.entry(key(lead)).or_default().push(lead);
     }
@@ -105,8 +156,8 @@ pub async fn report(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
 ) -> Result<FunnelReport, ApiError> {
-    let cohort = cohort(db, filter).await?;
-    let all: Vec<&leads::Model> = cohort.iter().collect();
+    let cohort = cohort_stamps(db, filter).await?;
+    let all: Vec<&CohortLead> = cohort.iter().collect();
     Ok(FunnelReport {
         stages: stages(&all),
         by_source: group_by(&cohort, |l| l.source.clone())

@@ -21,7 +21,7 @@
 //!
 //! A flag without data (no clocks, no rejections, no open MQLs) has no figure and is not red.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration as StdDuration;
 
@@ -385,7 +385,7 @@ async fn leakage_flag(
     let mut offenders = Vec::new();
     if figure.is_some_and(|share| share > LEAKAGE_MAX_SHARE) {
         // The teams with leaked leads, each measured by the same report over that team alone.
-        let leaking: BTreeSet<i64> = report.leads.iter().filter_map(|l| l.team_id).collect();
+        let leaking = leakage::leaking_teams(db, filter, report.cutoff).await?;
         for team in leaking {
             let alone = ReportFilter {
                 team_ids: Some(vec![team]),

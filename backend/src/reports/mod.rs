@@ -16,6 +16,7 @@ pub mod access;
 pub mod baseline;
 pub mod compliance;
 pub mod export;
+pub mod facts;
 pub mod feedback;
 pub mod funnel;
 pub mod governance;
@@ -102,6 +103,16 @@ impl ReportFilter {
             condition = condition.add(leads::Column::LeadType.is_in(types.clone()));
         }
         condition
+    }
+
+    /// Whether the filter narrows by a lead attribute (source, campaign or lead type).
+    fn names_lead_attributes(&self) -> bool {
+        self.sources.is_some() || self.campaigns.is_some() || self.lead_types.is_some()
+    }
+
+    /// Whether the filter narrows by anything about the lead (attributes, owner or team).
+    fn names_lead(&self) -> bool {
+        self.names_lead_attributes() || self.owner_ids.is_some() || self.team_ids.is_some()
     }
 
     /// The condition on `leads` for the lead attributes and the lead's current owner and team.

@@ -127,7 +127,7 @@ pub async fn simulate(
 ) -> Result<Simulation, ApiError> {
     let (policy, calendar) = resolve(db, change).await?;
     let clocks = compliance::clocks(db, filter, change.kind).await?;
-    let actual = compliance::fold(db, filter, change.kind, &clocks, now).await?;
+    let actual = compliance::fold(db, filter, &clocks, now).await?;
 
     let overridden = PolicyOverride {
         policy_id: policy.id,
@@ -157,7 +157,7 @@ pub async fn simulate(
         })?;
         changed.push(simulated);
     }
-    let simulated = compliance::fold(db, filter, change.kind, &changed, now).await?;
+    let simulated = compliance::fold(db, filter, &changed, now).await?;
 
     let before: HashMap<i64, Outcome> = actual.clocks.iter().map(|(c, _, o)| (*c, *o)).collect();
     let changes = simulated

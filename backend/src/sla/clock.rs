@@ -433,6 +433,13 @@ impl TrackedClock {
             fired_percents: Set(format!("[{}]", fired.join(","))),
             created_at: Set(self.created_at),
             updated_at: Set(now),
+            // A changed clock is attributed again (`reports::facts`).
+            report_at: Set(None),
+            report_owner_id: Set(None),
+            report_team_id: Set(None),
+            report_source: Set(None),
+            report_campaign: Set(None),
+            report_lead_type: Set(None),
         }
     }
 }

@@ -139,8 +139,10 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     // Tests move the clock by hand and look at exactly what their own calls did; those about
     // the scheduler switch it on (or call `sla::scheduler::fire_due` themselves).
     settings.sla_scheduler = false;
-    // Likewise the weekly digest (`notify::digest::fire_due`).
+    // Likewise the weekly digest (`notify::digest::fire_due`) and the report facts
+    // (`reports::facts::settle`).
     settings.weekly_digest = false;
+    settings.report_facts = false;
     customise(&mut settings);
 
     let clock = Arc::new(ManualClock::new(Utc::now()));
@@ -279,6 +281,7 @@ pub async fn spawn_second_app(first: &TestApp) -> SecondApp {
     };
     settings.sla_scheduler = false;
     settings.weekly_digest = false;
+    settings.report_facts = false;
     let app = Application::build_with_clock(settings, first.clock.clone())
         .await
         .expect("the second application builds");

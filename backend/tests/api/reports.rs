@@ -9,7 +9,7 @@ use handoff::entities::{business_calendars, lead_events};
 use handoff_shared::domain::SlaEventKind;
 use handoff_shared::lead::{LeadEvent, SlaTransition};
 use handoff_shared::sla::BusinessCalendar;
-use sea_orm::{EntityTrait as _, QueryOrder as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, error_field, spawn_app};
@@ -940,6 +940,59 @@ fn expected_leakage(log: &Log, f: &Filter, days: i64, external: &HashMap<i64, St
             "leads": { "totalCount": leaked.len(), "edges": leaked } })
 }
 
+/// Every report under every filter against its recomputation from the log.
+async fn compare_every_report(
+    app: &TestApp,
+    org: &Org,
+    log: &Log,
+    names: &HashMap<i64, &str>,
+    external: &HashMap<i64, String>,
+    filters: &[Filter],
+) {
+    for f in filters {
+        for kind in ["FIRST_RESPONSE", "ACCEPTANCE"] {
+            compare(
+                app,
+                &org.admin,
+                &compliance_query(),
+                json!({ "filter": f.json(), "kind": kind }),
+                "slaCompliance",
+                expected_compliance(log, f, kind, names),
+            )
+            .await;
+        }
+        compare(
+            app,
+            &org.admin,
+            &funnel_query(),
+            json!({ "filter": f.json() }),
+            "funnel",
+            expected_funnel(log, f),
+        )
+        .await;
+        compare(
+            app,
+            &org.admin,
+            &feedback_query(),
+            json!({ "filter": f.json() }),
+            "feedback",
+            expected_feedback(log, f),
+        )
+        .await;
+        for days in [7, 3] {
+            compare(
+                app,
+                &org.admin,
+                LEAKAGE,
+                json!({ "filter": f.json(), "days": days }),
+                "leakage",
+                expected_leakage(log, f, days, external),
+            )
+            .await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
     let app = spawn_app().await;
@@ -990,47 +1043,23 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
             ..Default::default()
         },
     ];
-    for f in &filters {
-        for kind in ["FIRST_RESPONSE", "ACCEPTANCE"] {
-            compare(
-                &app,
-                &org.admin,
-                &compliance_query(),
-                json!({ "filter": f.json(), "kind": kind }),
-                "slaCompliance",
-                expected_compliance(&log, f, kind, &names),
-            )
-            .await;
+    // First every clock folded from the log; then the finished ones from their stored facts
+    // (`reports::facts`), which must not change a figure.
+    for facts in [false, true] {
+        if facts {
+            let attributed = handoff::reports::facts::settle_all(app.db(), at(NOW))
+                .await
+                .unwrap();
+            assert!(attributed > 10, "{attributed} clocks attributed");
+            // Nothing is left to attribute, and running clocks were not.
+            assert_eq!(
+                handoff::reports::facts::settle_all(app.db(), at(NOW))
+                    .await
+                    .unwrap(),
+                0
+            );
         }
-        compare(
-            &app,
-            &org.admin,
-            &funnel_query(),
-            json!({ "filter": f.json() }),
-            "funnel",
-            expected_funnel(&log, f),
-        )
-        .await;
-        compare(
-            &app,
-            &org.admin,
-            &feedback_query(),
-            json!({ "filter": f.json() }),
-            "feedback",
-            expected_feedback(&log, f),
-        )
-        .await;
-        for days in [7, 3] {
-            compare(
-                &app,
-                &org.admin,
-                LEAKAGE,
-                json!({ "filter": f.json(), "days": days }),
-                "leakage",
-                expected_leakage(&log, f, days, &external),
-            )
-            .await;
-        }
+        compare_every_report(&app, &org, &log, &names, &external, &filters).await;
     }
 
     // The recomputation is not vacuous: the history's cases land where the contract says.
@@ -1170,6 +1199,50 @@ async fn every_report_figure_matches_a_recomputation_from_the_event_log() {
         )
         .await;
     assert_eq!(error_code(&response), "FORBIDDEN", "{response}");
+
+    // A change to a lead clears its clocks' facts (they are attributed again), and the figures
+    // stay those of the log.
+    let mut open = None;
+    for clock in handoff::entities::sla_clocks::Entity::find()
+        .filter(handoff::entities::sla_clocks::Column::ReportAt.is_not_null())
+        .all(app.db())
+        .await
+        .unwrap()
+    {
+        let lead = handoff::entities::leads::Entity::find_by_id(clock.lead_id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        if ["MQL", "SAL", "SQL"].contains(&lead.status.as_str()) {
+            open = Some(clock);
+            break;
+        }
+    }
+    let clock = open.expect("a finished clock of an open lead");
+    ok(
+        &app,
+        &org.admin,
+        "mutation($id: ID!) { logTouch(id: $id, channel: CALL, outcome: \"connected\") { id } }",
+        json!({ "id": clock.lead_id.to_string() }),
+    )
+    .await;
+    let again = handoff::entities::sla_clocks::Entity::find_by_id(clock.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.report_at, None, "the facts of lead {}", clock.lead_id);
+    let log = read_log(&app, &teams).await;
+    compare(
+        &app,
+        &org.admin,
+        &compliance_query(),
+        json!({ "filter": null }),
+        "slaCompliance",
+        expected_compliance(&log, &Filter::default(), "FIRST_RESPONSE", &names),
+    )
+    .await;
 }
 
 #[tokio::test]

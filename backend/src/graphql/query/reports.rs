@@ -95,6 +95,6 @@ impl ReportsQuery {
         let (state, filter) = filter_for(ctx, filter).await?;
         let report = leakage::report(&state.db, &filter, stale_days, state.clock.now()).await?;
         let deal_size = reports::settings::load(&state.db).await?.average_deal_size;
-        Ok(LeakageReport::new(report, deal_size))
+        Ok(LeakageReport::new(report, filter, deal_size))
     }
 }

@@ -407,20 +407,27 @@ pub struct LeakageReport {
     /// count × averageDealSize: what the leaked leads may cost; null without a deal size.
     pub estimated_loss: Option<f64>,
     #[graphql(skip)]
-    pub leaked: Vec<crate::entities::leads::Model>,
+    pub report: leakage::LeakageReport,
+    #[graphql(skip)]
+    pub filter: reports::ReportFilter,
 }
 
 impl LeakageReport {
     /// The report, valuing the leaked leads at `average_deal_size` when there is one.
-    pub fn new(r: leakage::LeakageReport, average_deal_size: Option<f64>) -> Self {
+    pub fn new(
+        r: leakage::LeakageReport,
+        filter: reports::ReportFilter,
+        average_deal_size: Option<f64>,
+    ) -> Self {
         Self {
             average_deal_size,
-            estimated_loss: average_deal_size.map(|size| r.leads.len() as f64 * size),
+            estimated_loss: average_deal_size.map(|size| r.leaked as f64 * size),
             stale_days: i32::try_from(r.stale_days).unwrap_or(i32::MAX),
-            count: count(r.leads.len()),
+            count: count(r.leaked),
             open_mqls: count(r.open_mqls),
             share: r.share(),
-            leaked: r.leads,
+            report: r,
+            filter,
         }
     }
 }
@@ -430,6 +437,7 @@ impl LeakageReport {
     /// The leaked leads, least recently active first (Relay connection).
     async fn leads(
         &self,
+        ctx: &async_graphql::Context<'_>,
         #[graphql(desc = "Page size: default 50, at most 200.")] first: Option<i32>,
         #[graphql(desc = "A cursor from a previous page: continue behind it.")] after: Option<
             String,
@@ -442,23 +450,28 @@ impl LeakageReport {
             }
             Some(n) => u64::try_from(n).unwrap_or(0).min(lead_queries::MAX_PAGE),
         };
-        let start = match after.as_deref() {
-            None => 0,
-            Some(cursor) => {
-                let id = lead_queries::decode_cursor(cursor)
-                    .ok_or_else(|| ApiError::bad_input("after", "is not a cursor from leads"))?;
-                self.leaked
-                    .iter()
-                    .position(|l| l.id == id)
-                    .map_or(self.leaked.len(), |i| i + 1)
-            }
+        let after_id = match after.as_deref() {
+            None => None,
+            Some(cursor) => Some(
+                lead_queries::decode_cursor(cursor)
+                    .ok_or_else(|| ApiError::bad_input("after", "is not a cursor from leads"))?,
+            ),
         };
-        let rest = self.leaked.get(start..).unwrap_or_default();
-        let take = usize::try_from(first).unwrap_or(usize::MAX).min(rest.len());
+        let state = crate::graphql::state(ctx)?;
+        let mut leads = leakage::leaked_leads(
+            &state.db,
+            &self.filter,
+            self.report.cutoff,
+            after_id,
+            Some(first + 1),
+        )
+        .await?;
+        let has_next_page = leads.len() as u64 > first;
+        leads.truncate(usize::try_from(first).unwrap_or(usize::MAX));
         let page = lead_queries::LeadPage {
-            leads: rest[..take].to_vec(),
-            total_count: u64::try_from(self.leaked.len()).unwrap_or(u64::MAX),
-            has_next_page: take < rest.len(),
+            leads,
+            total_count: u64::try_from(self.report.leaked).unwrap_or(u64::MAX),
+            has_next_page,
         };
         Ok(LeadConnection::from_page(page, after.is_some()))
     }
