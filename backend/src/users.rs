@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use handoff_shared::domain::{Email, Role};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, Set, SqlErr,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, Set, SqlErr, TransactionTrait as _,
 };
 
 use crate::auth::Principal;
@@ -50,6 +50,111 @@ pub struct NotificationPreferences {
     pub slack_webhook_url: Option<Option<String>>,
     /// `Some(None)` clears the URL.
     pub teams_webhook_url: Option<Option<String>>,
+}
+
+/// A change to a user, validated at the API edge: `None` keeps a value, `Some(None)` clears a
+/// clearable one.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub team_id: Option<Option<i64>>,
+    pub manager_id: Option<Option<i64>>,
+    pub timezone: Option<Option<Tz>>,
+    pub calendar_id: Option<Option<i64>>,
+    pub capacity: Option<Option<i32>>,
+    /// At least 1.
+    pub weight: Option<i32>,
+}
+
+/// Changes a user's profile and routing settings (admins: the resolver checks). Every
+/// reference is checked before the one update, so a bad field changes nothing.
+#[tracing::instrument(skip(db, actor, change), fields(actor = actor.user_id))]
+pub async fn update_user(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    actor: &Principal,
+    user_id: i64,
+    change: UserChange,
+) -> Result<users::Model, ApiError> {
+    let txn = db.begin().await?;
+    let target = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("there is no user with id {user_id}")))?;
+    if let Some(role) = change.role
+        && actor.user_id == target.id
+        && role != Role::Admin
+        && target.role == Role::Admin.as_str()
+    {
+        return Err(ApiError::bad_input(
+            "role",
+            "you cannot take away your own admin role; ask another admin",
+        ));
+    }
+    if let Some(Some(id)) = change.team_id {
+        exists(&txn, teams::Entity::find_by_id(id), "teamId", "team", id).await?;
+    }
+    if let Some(Some(id)) = change.manager_id {
+        if id == user_id {
+            return Err(ApiError::bad_input(
+                "managerId",
+                "a user cannot be their own manager",
+            ));
+        }
+        exists(&txn, users::Entity::find_by_id(id), "managerId", "user", id).await?;
+    }
+    if let Some(Some(id)) = change.calendar_id {
+        let query = business_calendars::Entity::find_by_id(id);
+        exists(&txn, query, "calendarId", "calendar", id).await?;
+    }
+    let mut active: users::ActiveModel = target.into();
+    if let Some(name) = change.name {
+        active.name = Set(name);
+    }
+    if let Some(role) = change.role {
+        active.role = Set(role.as_str().to_owned());
+    }
+    if let Some(team_id) = change.team_id {
+        active.team_id = Set(team_id);
+    }
+    if let Some(manager_id) = change.manager_id {
+        active.manager_id = Set(manager_id);
+    }
+    if let Some(timezone) = change.timezone {
+        active.timezone = Set(timezone.map(|tz| tz.name().to_owned()));
+    }
+    if let Some(calendar_id) = change.calendar_id {
+        active.calendar_id = Set(calendar_id);
+    }
+    if let Some(capacity) = change.capacity {
+        active.capacity = Set(capacity);
+    }
+    if let Some(weight) = change.weight {
+        active.weight = Set(weight);
+    }
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(user_id, "user updated");
+    Ok(user)
+}
+
+/// `BAD_USER_INPUT` on `field` unless `query` finds a row.
+async fn exists<E: sea_orm::EntityTrait>(
+    conn: &impl ConnectionTrait,
+    query: sea_orm::Select<E>,
+    field: &str,
+    what: &str,
+    id: i64,
+) -> Result<(), ApiError> {
+    if query.one(conn).await?.is_none() {
+        return Err(ApiError::bad_input(
+            field,
+            format!("there is no {what} with id {id}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Creates a user. Referenced team, manager and calendar must exist; a rep without a team

@@ -6,7 +6,7 @@ use handoff_shared::domain::{Email, Role};
 use rand::RngCore as _;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, Set, TransactionTrait as _,
 };
 
 use super::{Credential, Principal, password, token};
@@ -225,6 +225,37 @@ pub async fn create_api_token(
         record,
         token: issued.plaintext,
     })
+}
+
+/// Every API token, oldest first, revoked ones included.
+pub async fn list_api_tokens(db: &DatabaseConnection) -> Result<Vec<api_tokens::Model>, ApiError> {
+    Ok(api_tokens::Entity::find()
+        .order_by_asc(api_tokens::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Revokes an API token: [`authenticate`] refuses it from the next request on. Revoking a
+/// revoked token changes nothing (it keeps its first revocation time).
+#[tracing::instrument(skip(db, actor), fields(actor = actor.user_id))]
+pub async fn revoke_api_token(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    actor: &Principal,
+    token_id: i64,
+) -> Result<api_tokens::Model, ApiError> {
+    let record = api_tokens::Entity::find_by_id(token_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("there is no API token with id {token_id}")))?;
+    if record.revoked_at.is_some() {
+        return Ok(record);
+    }
+    let mut active: api_tokens::ActiveModel = record.into();
+    active.revoked_at = Set(Some(now));
+    let record = active.update(db).await?;
+    tracing::info!(token_id, "api token revoked");
+    Ok(record)
 }
 
 /// A role read back from the database; an unknown one is a bug, not bad input.

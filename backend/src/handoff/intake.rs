@@ -197,6 +197,93 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Why a lead in `status` scoring `score` becomes an MQL now, if it does: a new lead of an
+    /// instant-MQL type, or one at the threshold; a recycled one at the threshold once it
+    /// engages again (`engaged`).
+    fn mql_reason(
+        &self,
+        status: LeadStatus,
+        lead_type: &str,
+        score: i32,
+        engaged: bool,
+    ) -> Option<MqlReason> {
+        let instant = self
+            .lead_types
+            .get(lead_type)
+            .is_some_and(|t| t.instant_mql);
+        match status {
+            LeadStatus::New if instant => Some(MqlReason::InstantType),
+            LeadStatus::New if score >= self.threshold => Some(MqlReason::Threshold),
+            LeadStatus::Recycled if engaged && score >= self.threshold => {
+                Some(MqlReason::Threshold)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What intake would make of a sample lead arriving new: its score line by line and whether it
+/// would become an MQL (`preview_score`).
+#[derive(Debug, Clone)]
+pub struct ScorePreview {
+    pub score: scoring::Score,
+    /// The organisation's MQL threshold.
+    pub threshold: i32,
+    pub red_flags: Vec<RedFlag>,
+    /// Why it would become an MQL now; None: it would not.
+    pub mql: Option<MqlReason>,
+    /// A competitor's address: intake disqualifies the lead instead of qualifying it.
+    pub disqualified: bool,
+}
+
+/// A sample lead checked exactly as intake checks an item (`externalId` may be blank), with the
+/// configuration it was checked against. Nothing is written.
+pub async fn check_sample(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    mut raw: RawLead,
+) -> Result<(Catalog, NewLead), ApiError> {
+    if raw.external_id.trim().is_empty() {
+        raw.external_id = "preview".to_owned();
+    }
+    let catalog = Catalog::load(conn).await?;
+    let lead = validate(raw, &catalog, now)?;
+    Ok((catalog, lead))
+}
+
+/// Scores a checked sample lead as [`ingest`] scores a new one (its backfilled engagement
+/// counted, red flags applied) and decides on MQL the same way; pure, nothing written.
+pub fn preview_score(catalog: &Catalog, lead: &NewLead) -> ScorePreview {
+    let red_flags = catalog.lists.flags(lead.profile.email_domain());
+    let mut counts: HashMap<String, i32> = HashMap::new();
+    let mut status = LeadStatus::New;
+    let mut engaged = false;
+    for (event, _) in &lead.history {
+        if let LeadEvent::Engagement { engagement } = event {
+            *counts.entry(engagement.clone()).or_insert(0) += 1;
+            engaged = true;
+        }
+        if let Some(next) = event.target_status() {
+            status = next;
+        }
+    }
+    let disqualified =
+        red_flags.contains(&RedFlag::Competitor) && status.can_move_to(LeadStatus::Disqualified);
+    if disqualified {
+        status = LeadStatus::Disqualified;
+    }
+    let score = scoring::score(&catalog.rules, &lead.profile, &red_flags, &counts);
+    let mql = catalog.mql_reason(status, &lead.profile.lead_type, score.total, engaged);
+    ScorePreview {
+        score,
+        threshold: catalog.threshold,
+        red_flags,
+        mql,
+        disqualified,
+    }
+}
+
 fn text(raw: Option<&str>, field: &str) -> Result<Option<String>, FieldError> {
     optional_text(raw).map_err(|e| e.within(field))
 }
@@ -592,18 +679,12 @@ async fn automate(
         work.append(txn, batch, event, actor_id, now, now).await?;
     }
     let state = &work.record.state;
-    let instant = catalog
-        .lead_types
-        .get(&state.profile.lead_type)
-        .is_some_and(|t| t.instant_mql);
-    let reason = match state.status {
-        LeadStatus::New if instant => Some(MqlReason::InstantType),
-        LeadStatus::New if state.score >= catalog.threshold => Some(MqlReason::Threshold),
-        LeadStatus::Recycled if work.engaged && state.score >= catalog.threshold => {
-            Some(MqlReason::Threshold)
-        }
-        _ => None,
-    };
+    let reason = catalog.mql_reason(
+        state.status,
+        &state.profile.lead_type,
+        state.score,
+        work.engaged,
+    );
     if let Some(reason) = reason {
         let score = state.score;
         work.append(

@@ -221,6 +221,8 @@ pub struct Router {
     domain_owners: HashMap<String, Option<i64>>,
     /// Domains that say nothing about a company (free-mail, disposable).
     generic_domains: HashSet<String>,
+    /// A preview: never creates, locks or saves a cursor (see [`preview`]).
+    read_only: bool,
 }
 
 impl Router {
@@ -264,7 +266,16 @@ impl Router {
             cursors: HashMap::new(),
             domain_owners: HashMap::new(),
             generic_domains,
+            read_only: false,
         })
+    }
+
+    /// The same router for a preview: [`Self::decide`] answers as intake would, but no cursor
+    /// row is created or locked and [`Self::save`] writes nothing, so the decision moves nobody's
+    /// turn.
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
     }
 
     /// Looks up, in chunked queries, the company owners of `domains` (accounts first, then
@@ -601,20 +612,23 @@ impl Router {
         if self.cursors.contains_key(&team_id) {
             return Ok(());
         }
-        routing_cursors::Entity::insert(routing_cursors::ActiveModel {
-            team_id: Set(team_id),
-            assignments: Set("{}".to_owned()),
-            updated_at: Set(chrono::DateTime::<Utc>::UNIX_EPOCH),
-        })
-        .on_conflict(
-            OnConflict::column(routing_cursors::Column::TeamId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
+        // A preview reads the cursor as it stands (none yet: a fresh one) and locks nothing.
+        if !self.read_only {
+            routing_cursors::Entity::insert(routing_cursors::ActiveModel {
+                team_id: Set(team_id),
+                assignments: Set("{}".to_owned()),
+                updated_at: Set(chrono::DateTime::<Utc>::UNIX_EPOCH),
+            })
+            .on_conflict(
+                OnConflict::column(routing_cursors::Column::TeamId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+        }
         let mut query = routing_cursors::Entity::find_by_id(team_id);
-        if conn.get_database_backend() == DbBackend::Postgres {
+        if !self.read_only && conn.get_database_backend() == DbBackend::Postgres {
             query = query.lock_exclusive();
         }
         let cursor = query
@@ -644,6 +658,9 @@ impl Router {
         conn: &impl ConnectionTrait,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
+        if self.read_only {
+            return Ok(());
+        }
         for (team_id, cursor) in &self.cursors {
             routing_cursors::Entity::update_many()
                 .col_expr(
@@ -725,6 +742,20 @@ pub async fn route(
     .await?;
     router.save(txn, now).await?;
     Ok(assignment)
+}
+
+/// Where intake would route `profile` now, decided by the same [`Router::decide`] on a
+/// [`Router::read_only`] router: nothing is written and no round-robin turn is used up.
+#[tracing::instrument(skip(conn, profile))]
+pub async fn preview(
+    conn: &impl ConnectionTrait,
+    profile: &LeadProfile,
+) -> Result<Assignment, ApiError> {
+    let generic = crate::handoff::dedupe::DomainLists::load(conn)
+        .await?
+        .generic();
+    let mut router = Router::load(conn, generic).await?.read_only();
+    router.decide(conn, profile).await
 }
 
 #[cfg(test)]

@@ -198,3 +198,71 @@ async fn without_admin_settings_a_first_admin_is_still_created() {
             .is_some_and(|h| h.starts_with("$argon2id$"))
     );
 }
+
+const API_TOKENS: &str = "{ apiTokens { id name role createdAt lastUsedAt revokedAt revoked } }";
+const REVOKE: &str = "mutation($id: ID!) { revokeApiToken(id: $id) { id revoked revokedAt } }";
+
+#[tokio::test]
+async fn tokens_are_listed_without_their_secret_and_a_revoked_one_stops_working_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let created = app
+        .graphql(
+            Some(&admin),
+            CREATE_API_TOKEN,
+            json!({ "name": "CRM sync", "role": "INTEGRATION" }),
+        )
+        .await;
+    let created = &created["data"]["createApiToken"];
+    let token = created["token"].as_str().unwrap().to_owned();
+    let me = app.graphql(Some(&token), ME, json!({})).await;
+    assert_eq!(me["data"]["me"]["role"], "INTEGRATION", "{me}");
+
+    let listed = app.graphql(Some(&admin), API_TOKENS, json!({})).await;
+    let tokens = listed["data"]["apiTokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 1, "{listed}");
+    assert_eq!(tokens[0]["id"], created["id"]);
+    assert_eq!(tokens[0]["name"], "CRM sync");
+    assert_eq!(tokens[0]["role"], "INTEGRATION");
+    assert_eq!(tokens[0]["revoked"], false);
+    assert!(tokens[0]["lastUsedAt"].is_string(), "its use is recorded");
+    assert!(
+        !listed.to_string().contains(&token[3..]),
+        "the list never shows the secret"
+    );
+
+    let revoked = app
+        .graphql(Some(&admin), REVOKE, json!({ "id": created["id"] }))
+        .await;
+    assert_eq!(
+        revoked["data"]["revokeApiToken"]["revoked"], true,
+        "{revoked}"
+    );
+    let refused = app.graphql(Some(&token), ME, json!({})).await;
+    assert_eq!(error_code(&refused), "UNAUTHENTICATED", "{refused}");
+    let again = app
+        .graphql(Some(&admin), REVOKE, json!({ "id": created["id"] }))
+        .await;
+    assert_eq!(
+        again["data"]["revokeApiToken"]["revokedAt"],
+        revoked["data"]["revokeApiToken"]["revokedAt"],
+        "revoking twice keeps the first time"
+    );
+    let listed = app.graphql(Some(&admin), API_TOKENS, json!({})).await;
+    assert_eq!(listed["data"]["apiTokens"][0]["revoked"], true);
+}
+
+#[tokio::test]
+async fn only_admins_list_and_revoke_tokens() {
+    let app = spawn_app().await;
+    let (_, rep) = app.user_with_token("rep@handoff.test", "REP").await;
+    let listed = app.graphql(Some(&rep), API_TOKENS, json!({})).await;
+    assert_eq!(error_code(&listed), "FORBIDDEN", "{listed}");
+    let revoke = app.graphql(Some(&rep), REVOKE, json!({ "id": "1" })).await;
+    assert_eq!(error_code(&revoke), "FORBIDDEN", "{revoke}");
+    let admin = app.admin_token().await;
+    let missing = app
+        .graphql(Some(&admin), REVOKE, json!({ "id": "999" }))
+        .await;
+    assert_eq!(error_code(&missing), "NOT_FOUND", "{missing}");
+}

@@ -22,6 +22,7 @@ mod notification_channels;
 mod notifications_sla;
 mod outbound;
 mod permissions;
+mod previews;
 mod rebuild;
 mod reports;
 mod routing;

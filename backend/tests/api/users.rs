@@ -227,3 +227,140 @@ async fn the_directory_lists_users_by_name_and_who_is_out_of_office() {
     let anonymous = app.graphql(None, USERS, json!({})).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous}");
 }
+
+const UPDATE_USER: &str = "mutation($id: ID!, $input: UserUpdateInput!) { updateUser(id: $id, input: $input) { id name role timezone capacity weight calendar { id name } team { id name } manager { id } } }";
+
+#[tokio::test]
+async fn an_admin_changes_a_users_routing_settings_and_clears_them_with_null() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let rep = app
+        .create_user(json!({ "email": "rep@handoff.test", "name": "Rep", "role": "REP" }))
+        .await;
+    let boss = app
+        .create_user(json!({ "email": "boss@handoff.test", "name": "Boss", "role": "MANAGER" }))
+        .await;
+    let weekly: Vec<_> = ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|day| json!({ "day": day, "open": "08:00", "close": "16:00" }))
+        .collect();
+    let calendar = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: NamedCalendarInput!) { upsertBusinessCalendar(input: $input) { id } }",
+            json!({ "input": { "name": "Early", "calendar": { "timezone": "Europe/Berlin", "weekly": weekly } } }),
+        )
+        .await["data"]["upsertBusinessCalendar"]["id"]
+        .clone();
+    let changed = app
+        .graphql(
+            Some(&admin),
+            UPDATE_USER,
+            json!({ "id": rep["id"], "input": { "name": "Rep Renamed", "capacity": 12, "weight": 3,
+                    "calendarId": calendar, "managerId": boss["id"], "timezone": "Europe/Berlin" } }),
+        )
+        .await;
+    assert!(changed["errors"].is_null(), "{changed}");
+    let user = &changed["data"]["updateUser"];
+    assert_eq!(user["name"], "Rep Renamed");
+    assert_eq!(user["capacity"], 12);
+    assert_eq!(user["weight"], 3);
+    assert_eq!(user["calendar"]["name"], "Early");
+    assert_eq!(user["manager"]["id"], boss["id"]);
+    assert_eq!(user["timezone"], "Europe/Berlin");
+    assert_eq!(user["team"]["name"], "default", "omitted fields stay");
+
+    let cleared = app
+        .graphql(
+            Some(&admin),
+            UPDATE_USER,
+            json!({ "id": rep["id"], "input": { "capacity": null, "calendarId": null, "role": "MANAGER" } }),
+        )
+        .await;
+    let user = &cleared["data"]["updateUser"];
+    assert!(user["capacity"].is_null(), "{cleared}");
+    assert!(user["calendar"].is_null());
+    assert_eq!(user["role"], "MANAGER");
+    assert_eq!(user["weight"], 3);
+}
+
+#[tokio::test]
+async fn a_bad_field_in_update_user_is_named_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let rep = app
+        .create_user(json!({ "email": "rep@handoff.test", "name": "Rep", "role": "REP" }))
+        .await;
+    let cases = [
+        (json!({ "name": "Changed", "teamId": "999" }), "teamId"),
+        (
+            json!({ "name": "Changed", "managerId": rep["id"] }),
+            "managerId",
+        ),
+        (
+            json!({ "name": "Changed", "calendarId": "999" }),
+            "calendarId",
+        ),
+        (json!({ "name": "Changed", "weight": 0 }), "weight"),
+        (json!({ "name": "Changed", "capacity": -1 }), "capacity"),
+        (
+            json!({ "name": "Changed", "timezone": "Mars/Olympus" }),
+            "timezone",
+        ),
+        (json!({ "name": "  " }), "name"),
+    ];
+    for (input, field) in cases {
+        let response = app
+            .graphql(
+                Some(&admin),
+                UPDATE_USER,
+                json!({ "id": rep["id"], "input": input }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&response),
+            "BAD_USER_INPUT",
+            "{field}: {response}"
+        );
+        assert_eq!(error_field(&response), field, "{response}");
+    }
+    let users = app
+        .graphql(Some(&admin), "{ users { id name weight } }", json!({}))
+        .await;
+    let stored = users["data"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == rep["id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        stored["name"], "Rep",
+        "nothing of a refused change is written"
+    );
+    assert_eq!(stored["weight"], 1);
+}
+
+#[tokio::test]
+async fn only_admins_update_users_and_an_admin_keeps_their_own_admin_role() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (rep_id, rep_token) = app.user_with_token("rep@handoff.test", "REP").await;
+    let denied = app
+        .graphql(
+            Some(&rep_token),
+            UPDATE_USER,
+            json!({ "id": rep_id, "input": { "weight": 100 } }),
+        )
+        .await;
+    assert_eq!(error_code(&denied), "FORBIDDEN", "{denied}");
+    let me = app.graphql(Some(&admin), "{ me { id } }", json!({})).await;
+    let demote = app
+        .graphql(
+            Some(&admin),
+            UPDATE_USER,
+            json!({ "id": me["data"]["me"]["id"], "input": { "role": "REP" } }),
+        )
+        .await;
+    assert_eq!(error_field(&demote), "role", "{demote}");
+}

@@ -1,11 +1,13 @@
 //! Logging in and issuing API tokens.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use crate::auth::{self, Permission};
+use crate::error::ApiError;
+use crate::graphql::types::auth::ApiTokenSummary;
 use crate::graphql::types::enums::Role;
 use crate::graphql::types::{ApiToken, Session, User};
-use crate::graphql::{state, to_id};
+use crate::graphql::{parse_id, state, to_id};
 
 #[derive(Default)]
 pub struct AuthMutation;
@@ -53,5 +55,20 @@ impl AuthMutation {
             token: issued.token,
             created_at: issued.record.created_at,
         })
+    }
+
+    /// Revokes an API token (admins only): it stops authenticating at once. Revoking a revoked
+    /// token is a no-op.
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token's id, as `apiTokens` lists it.")] id: ID,
+    ) -> async_graphql::Result<ApiTokenSummary> {
+        let principal = auth::authorize(ctx, Permission::ManageApiTokens)?;
+        let state = state(ctx)?;
+        let id = parse_id(&id, "id").map_err(ApiError::from)?;
+        let record =
+            auth::service::revoke_api_token(&state.db, state.clock.now(), principal, id).await?;
+        Ok(ApiTokenSummary(record))
     }
 }

@@ -6,6 +6,7 @@ mod governance;
 mod integrations;
 mod leads;
 mod notifications;
+mod preview;
 mod reports;
 mod simulation;
 mod users;
@@ -18,6 +19,7 @@ pub use governance::GovernanceQuery;
 pub use integrations::IntegrationsQuery;
 pub use leads::LeadsQuery;
 pub use notifications::NotificationsQuery;
+pub use preview::PreviewQuery;
 pub use reports::ReportsQuery;
 pub use simulation::SimulationQuery;
 pub use users::UsersQuery;
@@ -33,4 +35,5 @@ pub struct QueryRoot(
     GovernanceQuery,
     SimulationQuery,
     DigestQuery,
+    PreviewQuery,
 );

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object};
 use crate::auth::{self, Permission};
 use crate::error::ApiError;
 use crate::graphql::types::User;
+use crate::graphql::types::auth::ApiTokenSummary;
 use crate::graphql::{parse_id, state};
 use crate::users;
 
@@ -40,5 +41,12 @@ impl UsersQuery {
             .map_err(ApiError::from)?;
         let rows = users::list_users(&state(ctx)?.db, team_id, out_of_office).await?;
         Ok(rows.into_iter().map(User).collect())
+    }
+
+    /// The API tokens, oldest first, revoked ones included; never their secrets (admins only).
+    async fn api_tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiTokenSummary>> {
+        auth::authorize(ctx, Permission::ManageApiTokens)?;
+        let rows = auth::service::list_api_tokens(&state(ctx)?.db).await?;
+        Ok(rows.into_iter().map(ApiTokenSummary).collect())
     }
 }

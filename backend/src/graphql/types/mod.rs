@@ -11,6 +11,7 @@ pub mod integrations;
 pub mod lead;
 pub mod lead_history;
 pub mod notifications;
+pub mod preview;
 pub mod reports;
 pub mod simulation;
 pub mod sla;

@@ -2,7 +2,7 @@
 
 use std::str::FromStr as _;
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono_tz::Tz;
 use handoff_shared::FieldError;
 use handoff_shared::domain::{self, Email};
@@ -15,7 +15,7 @@ use crate::entities::{teams, users};
 use crate::graphql::loaders::{load_calendar, load_team, load_user};
 use crate::graphql::{parse_id, to_id};
 use crate::notify::channels;
-use crate::users::{NewUser, NotificationPreferences};
+use crate::users::{NewUser, NotificationPreferences, UserChange};
 
 /// A person who works leads or configures Handoff (or an API token's service identity).
 #[derive(Debug, Clone)]
@@ -67,6 +67,25 @@ impl User {
     /// Out of office: routing skips the user.
     async fn out_of_office(&self) -> bool {
         self.0.out_of_office
+    }
+
+    /// Most open leads (MQL, SAL, SQL) routing gives the user; null for no limit.
+    async fn capacity(&self) -> Option<i32> {
+        self.0.capacity
+    }
+
+    /// Round-robin weight, 1-100: a weight of 2 gets twice the leads of a weight of 1.
+    async fn weight(&self) -> i32 {
+        self.0.weight
+    }
+
+    /// The business calendar the user's SLA clocks count in; null: the team's, else the
+    /// organisation's.
+    async fn calendar(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<BusinessCalendar>> {
+        Ok(match self.0.calendar_id {
+            Some(id) => load_calendar(ctx, id).await?.map(BusinessCalendar),
+            None => None,
+        })
     }
 
     /// SLA notifications reach the user by e-mail.
@@ -174,6 +193,94 @@ pub struct UserInput {
     pub notify_chat: Option<bool>,
 }
 
+/// A change to a user: omitted fields keep their value; `null` clears a clearable one.
+#[derive(Debug, Default, InputObject)]
+pub struct UserUpdateInput {
+    /// Display name, 1-200 characters.
+    pub name: Option<String>,
+    /// What the user may do.
+    pub role: Option<enums::Role>,
+    /// The user's team; null: none.
+    pub team_id: MaybeUndefined<ID>,
+    /// The user's manager (receives escalations); null: none.
+    pub manager_id: MaybeUndefined<ID>,
+    /// IANA time zone, e.g. `America/New_York`; null: the organisation's.
+    pub timezone: MaybeUndefined<String>,
+    /// The business calendar of the user's SLA clocks; null: the team's, else the
+    /// organisation's.
+    pub calendar_id: MaybeUndefined<ID>,
+    /// Most open leads routed to the user, 0 or more; null: no limit.
+    pub capacity: MaybeUndefined<i32>,
+    /// Round-robin weight, 1-100.
+    pub weight: Option<i32>,
+}
+
+/// `Some(None)` for null, `None` for omitted.
+fn three_state<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+fn optional_id(value: MaybeUndefined<ID>, field: &str) -> Result<Option<Option<i64>>, FieldError> {
+    three_state(value)
+        .map(|id| id.map(|id| parse_id(&id, field)).transpose())
+        .transpose()
+}
+
+impl TryFrom<UserUpdateInput> for UserChange {
+    type Error = FieldError;
+
+    fn try_from(input: UserUpdateInput) -> Result<Self, Self::Error> {
+        let name = input.name.map(|n| user_name(&n)).transpose()?;
+        let timezone = three_state(input.timezone)
+            .map(|tz| tz.as_deref().map(time_zone).transpose())
+            .transpose()?;
+        let capacity = three_state(input.capacity)
+            .map(|c| c.map(capacity).transpose())
+            .transpose()?;
+        Ok(UserChange {
+            name,
+            role: input.role.map(Into::into),
+            team_id: optional_id(input.team_id, "teamId")?,
+            manager_id: optional_id(input.manager_id, "managerId")?,
+            timezone,
+            calendar_id: optional_id(input.calendar_id, "calendarId")?,
+            capacity,
+            weight: input.weight.map(weight).transpose()?,
+        })
+    }
+}
+
+fn user_name(raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn time_zone(raw: &str) -> Result<Tz, FieldError> {
+    Tz::from_str(raw.trim())
+        .map_err(|_| FieldError::new("timezone", format!("{raw:?} is not an IANA time zone")))
+}
+
+fn capacity(capacity: i32) -> Result<i32, FieldError> {
+    if capacity < 0 {
+        return Err(FieldError::new("capacity", "must not be negative"));
+    }
+    Ok(capacity)
+}
+
+fn weight(weight: i32) -> Result<i32, FieldError> {
+    if !(1..=100).contains(&weight) {
+        return Err(FieldError::new("weight", "must be between 1 and 100"));
+    }
+    Ok(weight)
+}
+
 /// How a user wants to hear about SLA thresholds; omitted fields keep their value.
 #[derive(Debug, Default, InputObject)]
 pub struct NotificationPreferencesInput {
@@ -208,29 +315,10 @@ impl TryFrom<UserInput> for NewUser {
     type Error = FieldError;
 
     fn try_from(input: UserInput) -> Result<Self, Self::Error> {
-        let name = input.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(FieldError::new("name", "must be 1 to 200 characters"));
-        }
-        let timezone = input
-            .timezone
-            .as_deref()
-            .map(|raw| {
-                Tz::from_str(raw.trim()).map_err(|_| {
-                    FieldError::new("timezone", format!("{raw:?} is not an IANA time zone"))
-                })
-            })
-            .transpose()?;
-        let capacity = match input.capacity {
-            Some(capacity) if capacity < 0 => {
-                return Err(FieldError::new("capacity", "must not be negative"));
-            }
-            other => other,
-        };
-        let weight = input.weight.unwrap_or(1);
-        if !(1..=100).contains(&weight) {
-            return Err(FieldError::new("weight", "must be between 1 and 100"));
-        }
+        let name = user_name(&input.name)?;
+        let timezone = input.timezone.as_deref().map(time_zone).transpose()?;
+        let capacity = input.capacity.map(capacity).transpose()?;
+        let weight = weight(input.weight.unwrap_or(1))?;
         Ok(NewUser {
             email: Email::parse(&input.email)?,
             name,

@@ -1,19 +1,25 @@
-//! Integrations: API tokens (`createApiToken`; the secret is shown once, in the answer, and the
-//! API has no token list or revocation), inbound integrations (create, shown the signing secret
+//! Integrations: API tokens (`createApiToken`; the secret is shown once, in the answer; the
+//! list, `apiTokens`, never shows it; `revokeApiToken`), inbound integrations (create, shown the signing secret
 //! once; activate or deactivate), outbound webhooks (`upsertOutboundWebhook`), and the
 //! notification delivery log (`notifications`, filtered by status and channel, paged).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use serde_json::{Value, json};
 
 use super::form::{Editor, JsonForm, JsonLoad, Kind, control};
+use crate::api::execute;
+use crate::contexts::session::use_session;
 use crate::pages::dashboards::generic::{DataTable, at, list, text};
 
-const LOAD: &str = "query AdminIntegrations { inboundIntegrations { id name active createdAt } \
+const LOAD: &str = "query AdminIntegrations { apiTokens { id name role createdAt lastUsedAt revoked } \
+     inboundIntegrations { id name active createdAt } \
      outboundWebhooks { id name url events active } }";
 
 const TOKEN: &str = "mutation CreateToken($name: String!, $role: Role!) \
      { createApiToken(name: $name, role: $role) { token } }";
+
+const REVOKE: &str = "mutation RevokeToken($id: ID!) { revokeApiToken(id: $id) { id } }";
 
 const INBOUND: &str = "mutation CreateInbound($name: String!) \
      { createInboundIntegration(name: $name) { secret } }";
@@ -95,6 +101,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         })
     };
     let inbound_created = show_secret(secret, "The integration's signing secret", "secret");
+    let token_created = show_secret(secret, "The new API token", "token");
     let render = Callback::new(move |d: Value| {
         let inbound = list(&d, "inboundIntegrations").to_vec();
         let webhooks: Vec<Value> = list(&d, "outboundWebhooks")
@@ -115,6 +122,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             })
             .collect();
         view! {
+            <TokenList tokens=list(&d, "apiTokens").to_vec() reload/>
             <h2>"Inbound integrations"</h2>
             <DataTable testid="inbound-list" headers=vec!["Name", "Active", "Created"] rows=inbound_rows/>
             <Editor pick_label="Integration to switch" new_label="Choose an integration" items=inbound
@@ -154,7 +162,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                             .iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect())),
                 ]
                 initial=json!({ "role": "INTEGRATION" }) mutation=TOKEN vars=same submit="Create token"
-                on_saved=show_secret(secret, "The new API token", "token")/>
+                on_saved=Callback::new(move |d: Value| { token_created.run(d); reload.update(|r| *r += 1); })/>
             <JsonForm title="New inbound integration".to_owned() prefix="inbound"
                 controls=vec![control("name", "Integration name", Kind::Text)]
                 initial=json!({}) mutation=INBOUND vars=same submit="Create integration"
@@ -162,6 +170,82 @@ pub fn IntegrationsPage() -> impl IntoView {
             <JsonLoad query=LOAD reload render/>
             <DeliveryLog/>
         </section>
+    }
+}
+
+/// The API tokens with a Revoke button each (a revoked token stops working at once).
+#[component]
+fn TokenList(tokens: Vec<Value>, reload: RwSignal<u32>) -> impl IntoView {
+    let session = use_session();
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let revoke = move |id: String| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let result = match session.require_token() {
+                Ok(token) => session
+                    .check(execute::<_, Value>(REVOKE, json!({ "id": id }), Some(&token)).await),
+                Err(e) => Err(e),
+            };
+            let _ = busy.try_set(false);
+            match result {
+                Ok(_) => reload.update(|r| *r += 1),
+                Err(e) => {
+                    let _ = error.try_set(Some(e.first_message().to_owned()));
+                }
+            }
+        });
+    };
+    let rows = tokens
+        .into_iter()
+        .map(|t| {
+            let id = text(&t, "id");
+            let name = text(&t, "name");
+            let revoked = at(&t, "revoked").as_bool().unwrap_or(false);
+            let label = format!("Revoke {name}");
+            view! {
+                <tr>
+                    <th scope="row">{name.clone()}</th>
+                    <td>{text(&t, "role")}</td>
+                    <td>{text(&t, "createdAt")}</td>
+                    <td>{text(&t, "lastUsedAt")}</td>
+                    <td>
+                        {if revoked {
+                            view! { <span>"revoked"</span> }.into_any()
+                        } else {
+                            view! {
+                                <button type="button" class="secondary" aria-label=label
+                                    disabled=move || busy.get() on:click=move |_| revoke(id.clone())>
+                                    "Revoke"
+                                </button>
+                            }
+                            .into_any()
+                        }}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"API tokens"</h2>
+        {move || error.get().map(|e| view! { <p class="alert" role="alert">{e}</p> })}
+        <div class="table-scroll">
+            <table data-testid="token-list">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Acts as"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 

@@ -6,6 +6,7 @@ pub mod form;
 pub mod integrations;
 pub mod policies;
 pub mod reasons;
+pub mod rules;
 pub mod users;
 
 use handoff_shared::domain::Role;
@@ -20,10 +21,11 @@ use calendars::CalendarsPage;
 use integrations::IntegrationsPage;
 use policies::PoliciesPage;
 use reasons::ReasonsPage;
+use rules::{RoutingPage, ScoringPage};
 use users::UsersPage;
 
 /// The sections of the admin area, as (path segment, title, what it is for).
-const SECTIONS: [(&str, &str, &str); 5] = [
+const SECTIONS: [(&str, &str, &str); 7] = [
     (
         "calendars",
         "Business calendars",
@@ -35,9 +37,19 @@ const SECTIONS: [(&str, &str, &str); 5] = [
         "Targets per lead type and clock, when they start, warnings, escalation and reassignment on breach.",
     ),
     (
+        "scoring",
+        "Scoring rules",
+        "What a lead's profile and engagement are worth, with a preview that scores a sample lead.",
+    ),
+    (
+        "routing",
+        "Routing rules",
+        "Which team and rep an MQL goes to, with a preview that routes a sample lead.",
+    ),
+    (
         "users",
         "Users and teams",
-        "Who works here: roles, teams, managers, time zones, availability and notification channels.",
+        "Who works here: roles, teams, managers, time zones, capacity, routing weight, availability and notification channels.",
     ),
     (
         "reasons",
@@ -47,7 +59,7 @@ const SECTIONS: [(&str, &str, &str); 5] = [
     (
         "integrations",
         "Integrations",
-        "API tokens, inbound integrations, outbound webhooks and the notification delivery log.",
+        "API tokens (list and revoke), inbound integrations, outbound webhooks and the notification delivery log.",
     ),
 ];
 
@@ -62,6 +74,8 @@ pub fn AdminPage(section: String) -> impl IntoView {
                 "" => view! { <AdminIndex/> }.into_any(),
                 "calendars" => view! { <CalendarsPage/> }.into_any(),
                 "policies" => view! { <PoliciesPage/> }.into_any(),
+                "scoring" => view! { <ScoringPage/> }.into_any(),
+                "routing" => view! { <RoutingPage/> }.into_any(),
                 "users" => view! { <UsersPage/> }.into_any(),
                 "reasons" => view! { <ReasonsPage/> }.into_any(),
                 "integrations" => view! { <IntegrationsPage/> }.into_any(),

@@ -1,5 +1,6 @@
-//! Users and teams: the directory with roles, teams, managers, time zones, availability and
-//! notification choices; a form that creates a user (`createUser`), one that sets a user's
+//! Users and teams: the directory with roles, teams, managers, time zones, capacity, weight,
+//! availability and notification choices; a form that creates a user (`createUser`), one that
+//! changes a user's profile and routing settings (`updateUser`), one that sets a user's
 //! availability and notification channels (`setOutOfOffice`, `setNotificationPreferences`), and
 //! the teams with a form that creates or replaces one (`upsertTeam`). Read as JSON, drawn with
 //! the shared table and form.
@@ -12,12 +13,15 @@ use crate::pages::dashboards::generic::{DataTable, at, list, text};
 
 const USERS: &str = "query AdminUsers { \
      users { id email name role timezone outOfOffice notifyEmail notifyChat slackWebhookUrl \
-       teamsWebhookUrl team { id name } manager { id name } } \
+       teamsWebhookUrl capacity weight calendar { id name } team { id name } manager { id name } } \
      teams { id name isQueue manager { id name } calendar { id name } } \
      businessCalendars { id name } }";
 
 const CREATE: &str =
     "mutation CreateUser($input: UserInput!) { createUser(input: $input) { id name } }";
+
+const UPDATE: &str = "mutation UpdateUser($id: ID!, $input: UserUpdateInput!) \
+     { updateUser(id: $id, input: $input) { id name } }";
 
 const AVAILABILITY: &str = "mutation EditUser($id: ID!, $ooo: Boolean!, \
      $prefs: NotificationPreferencesInput!) { setOutOfOffice(userId: $id, outOfOffice: $ooo) { id } \
@@ -48,6 +52,32 @@ fn availability(form: Value) -> Value {
             "slackWebhookUrl": at(&form, "slackWebhookUrl"),
             "teamsWebhookUrl": at(&form, "teamsWebhookUrl"),
         },
+    })
+}
+
+fn update(mut form: Value) -> Value {
+    let id = form
+        .as_object_mut()
+        .and_then(|o| o.remove("id"))
+        .unwrap_or(Value::Null);
+    json!({ "id": id, "input": form })
+}
+
+/// The profile form's values (no form until a user is chosen).
+fn profile_initial(u: &Value) -> Value {
+    if u.is_null() {
+        return Value::Null;
+    }
+    json!({
+        "id": at(u, "id"),
+        "name": at(u, "name"),
+        "role": at(u, "role"),
+        "teamId": at(at(u, "team"), "id"),
+        "managerId": at(at(u, "manager"), "id"),
+        "timezone": at(u, "timezone"),
+        "calendarId": at(at(u, "calendar"), "id"),
+        "capacity": at(u, "capacity"),
+        "weight": at(u, "weight"),
     })
 }
 
@@ -97,6 +127,9 @@ pub fn UsersPage() -> impl IntoView {
                     name_of(u, "team"),
                     name_of(u, "manager"),
                     text(u, "timezone"),
+                    name_of(u, "calendar"),
+                    text(u, "capacity"),
+                    text(u, "weight"),
                     text(u, "outOfOffice"),
                     text(u, "notifyEmail"),
                     text(u, "notifyChat"),
@@ -130,10 +163,9 @@ pub fn UsersPage() -> impl IntoView {
             "name",
             Some("The team's, else the organisation's"),
         );
-        let create_controls: Vec<Control> = vec![
-            control("email", "E-mail", Kind::Text),
+        // The fields createUser and updateUser share.
+        let profile_controls: Vec<Control> = vec![
             control("name", "Name", Kind::Text),
-            control("password", "Password (optional)", Kind::OptText),
             control(
                 "role",
                 "Role",
@@ -162,9 +194,14 @@ pub fn UsersPage() -> impl IntoView {
                 Kind::Number,
             ),
             control("weight", "Routing weight (1–100)", Kind::Number),
+        ];
+        let mut create_controls = vec![control("email", "E-mail", Kind::Text)];
+        create_controls.extend(profile_controls.iter().cloned());
+        create_controls.extend([
+            control("password", "Password (optional)", Kind::OptText),
             control("notifyEmail", "Notify by e-mail", Kind::Check),
             control("notifyChat", "Notify by chat", Kind::Check),
-        ];
+        ]);
         let blank = json!({ "role": "REP", "weight": 1, "notifyEmail": true, "notifyChat": true });
         let edit_controls = vec![
             control("outOfOffice", "Out of office", Kind::Check),
@@ -198,10 +235,14 @@ pub fn UsersPage() -> impl IntoView {
         view! {
             <h2>"Users"</h2>
             <DataTable testid="user-list"
-                headers=vec!["Name", "E-mail", "Role", "Team", "Manager", "Time zone", "Out of office", "E-mail notices", "Chat notices"]
+                headers=vec!["Name", "E-mail", "Role", "Team", "Manager", "Time zone", "Calendar", "Capacity", "Weight", "Out of office", "E-mail notices", "Chat notices"]
                 rows=user_rows/>
             <JsonForm title="New user".to_owned() prefix="user" controls=create_controls initial=blank
                 mutation=CREATE vars=input submit="Create user" on_saved=saved("User created.")/>
+            <h2>"Profile and routing"</h2>
+            <Editor pick_label="User to edit" new_label="Choose a user to edit" items=users.clone() id_key="id"
+                label_key="name" prefix="profile" controls=profile_controls to_initial=profile_initial
+                mutation=UPDATE vars=update submit="Save profile" on_saved=saved("Profile saved.")/>
             <h2>"Availability and notifications"</h2>
             <Editor pick_label="User" new_label="Choose a user" items=users id_key="id" label_key="name"
                 prefix="edit-user" controls=edit_controls to_initial=user_initial mutation=AVAILABILITY
