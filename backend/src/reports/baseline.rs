@@ -66,16 +66,15 @@ pub async fn kpis(
     let mqls = stages.first().map_or(0, |s| s.count);
     let sqls = stages.get(2).map_or(0, |s| s.count);
 
-    let clocks = compliance::attributed(db, filter, SlaKind::FirstResponse, now).await?;
-    let mut figures = compliance::Figures::default();
-    for clock in &clocks {
-        figures.add(clock);
-    }
-    let mut seconds: Vec<f64> = clocks
-        .iter()
-        .filter(|c| c.responded())
-        .map(|c| c.elapsed_seconds as f64)
-        .collect();
+    let figures = compliance::report(db, filter, SlaKind::FirstResponse, now)
+        .await?
+        .total;
+    let mut seconds: Vec<f64> =
+        compliance::response_seconds(db, filter, SlaKind::FirstResponse, now)
+            .await?
+            .into_iter()
+            .map(|s| s as f64)
+            .collect();
     Ok(Kpis {
         mqls,
         sqls,

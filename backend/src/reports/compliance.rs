@@ -395,6 +395,59 @@ pub async fn report(
     tallies.finish(db, &people).await
 }
 
+/// The business seconds from start to stop of every responded (stopped, met or breached)
+/// `kind` clock the report counts: what a median response time is taken over.
+pub async fn response_seconds(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    kind: SlaKind,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, ApiError> {
+    let people = people(db).await?;
+    let mut condition = Condition::all()
+        .add(sla_clocks::Column::Kind.eq(kind.as_str()))
+        .add(sla_clocks::Column::StartedAt.gte(filter.period.from))
+        .add(sla_clocks::Column::StartedAt.lt(filter.period.to))
+        .add(facts::counted(now))
+        .add(sla_clocks::Column::StoppedAt.is_not_null())
+        .add(sla_clocks::Column::State.ne(SlaState::Cancelled.as_str()));
+    if let Some(sources) = &filter.sources {
+        condition = condition.add(sla_clocks::Column::ReportSource.is_in(sources.clone()));
+    }
+    if let Some(campaigns) = &filter.campaigns {
+        condition = condition.add(sla_clocks::Column::ReportCampaign.is_in(campaigns.clone()));
+    }
+    if let Some(types) = &filter.lead_types {
+        condition = condition.add(sla_clocks::Column::ReportLeadType.is_in(types.clone()));
+    }
+    let stored: Vec<(Option<i64>, Option<i64>, i64)> = sla_clocks::Entity::find()
+        .select_only()
+        .column(sla_clocks::Column::ReportOwnerId)
+        .column(sla_clocks::Column::ReportTeamId)
+        .column(sla_clocks::Column::ElapsedBeforeSeconds)
+        .filter(condition)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: Vec<i64> = stored
+        .into_iter()
+        .filter(|(owner, team, _)| filter.passes_people(*owner, team_of(&people, *owner, *team)))
+        .map(|(_, _, seconds)| seconds)
+        .collect();
+    let rest = Condition::all()
+        .add(in_period(filter, kind))
+        .add(facts::counted(now).not());
+    let rest = clocks_where(db, rest).await?;
+    out.extend(
+        attribute(db, filter, &rest, now, &people)
+            .await?
+            .iter()
+            .filter(|c| c.responded())
+            .map(|c| c.elapsed_seconds),
+    );
+    Ok(out)
+}
+
 /// The report of `clocks` (those [`clocks`] reads, or the same clocks as a simulation has
 /// recomputed them), every one folded from the log, with the list of the clocks counted.
 pub async fn fold(

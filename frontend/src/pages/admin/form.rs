@@ -224,7 +224,11 @@ pub fn JsonForm(
                 })
             }}
             <button type="submit" class="primary-inline" data-testid=format!("{prefix}-save") disabled=move || saving.get()>
-                {move || if saving.get() { "Saving…" } else { submit }}
+                {move || match (saving.get(), submit.starts_with("Save")) {
+                    (false, _) => submit.to_owned(),
+                    (true, true) => "Saving…".to_owned(),
+                    (true, false) => format!("{submit}…"),
+                }}
             </button>
         </form>
     }

@@ -337,11 +337,16 @@ pub fn RoutingPage() -> impl IntoView {
                     joined("countries"),
                     joined("regions"),
                     joined("industries"),
-                    format!(
-                        "{}–{}",
-                        text(r, "minCompanySize"),
-                        text(r, "maxCompanySize")
-                    ),
+                    match (at(r, "minCompanySize"), at(r, "maxCompanySize")) {
+                        (Value::Null, Value::Null) => "any".to_owned(),
+                        (_, Value::Null) => format!("≥ {}", text(r, "minCompanySize")),
+                        (Value::Null, _) => format!("≤ {}", text(r, "maxCompanySize")),
+                        _ => format!(
+                            "{}–{}",
+                            text(r, "minCompanySize"),
+                            text(r, "maxCompanySize")
+                        ),
+                    },
                     text(r, "method"),
                     text(at(r, "team"), "name"),
                     text(r, "queueOnly"),
