@@ -12,7 +12,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::columns::{create_indexes, index, instant_null};
-use crate::m20261124_000003_create_lead_tables::{Leads, SlaClocks};
+use crate::m20261124_000003_create_lead_tables::{LeadEvents, Leads, SlaClocks};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -34,10 +34,12 @@ enum ClockFacts {
     ReportLeadType,
 }
 
-const BACKFILL_REJECTED_AT: &str = "UPDATE leads SET rejected_at = \
-     (SELECT MAX(e.occurred_at) FROM lead_events e \
-      WHERE e.lead_id = leads.id AND e.kind = 'rejected') \
-     WHERE EXISTS (SELECT 1 FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = 'rejected')";
+/// Each lead's latest rejection, driven from the `rejected` events (one pass over them), not
+/// from the leads (a correlated lookup a lead). `UPDATE ... FROM`: SQLite 3.33+, PostgreSQL.
+const BACKFILL_REJECTED_AT: &str = "UPDATE leads SET rejected_at = r.at \
+     FROM (SELECT lead_id, MAX(occurred_at) AS at FROM lead_events \
+           WHERE kind = 'rejected' GROUP BY lead_id) AS r \
+     WHERE leads.id = r.lead_id";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -141,11 +143,22 @@ impl MigrationTrait for Migration {
                     }
                     i
                 },
-                // The attribution backlog: clocks without facts.
+                // The attribution backlog: clocks without facts, in id order.
+                {
+                    let mut i = index(
+                        "idx_sla_clocks_report_at_id",
+                        SlaClocks::Table,
+                        [ClockFacts::ReportAt],
+                    );
+                    i.col(SlaClocks::Id);
+                    i
+                },
+                // A batch of leads' events of one kind (their assignments): both equalities in
+                // one index, so no planner walks every event of the kind instead.
                 index(
-                    "idx_sla_clocks_report_at",
-                    SlaClocks::Table,
-                    [ClockFacts::ReportAt],
+                    "idx_lead_events_lead_id_kind",
+                    LeadEvents::Table,
+                    [LeadEvents::LeadId, LeadEvents::Kind, LeadEvents::OccurredAt],
                 ),
             ],
         )
@@ -157,7 +170,8 @@ impl MigrationTrait for Migration {
             "idx_leads_cohort",
             "idx_leads_open_mqls",
             "idx_sla_clocks_report",
-            "idx_sla_clocks_report_at",
+            "idx_sla_clocks_report_at_id",
+            "idx_lead_events_lead_id_kind",
         ] {
             manager
                 .drop_index(Index::drop().name(name).if_exists().to_owned())
@@ -177,11 +191,17 @@ impl MigrationTrait for Migration {
     }
 }
 
+/// Adds a column unless it is there (SQLite does not undo a half-run migration's DDL).
 async fn add_column(
     manager: &SchemaManager<'_>,
     table: impl IntoIden + 'static,
     mut column: ColumnDef,
 ) -> Result<(), DbErr> {
+    let table = table.into_iden();
+    let name = column.get_column_name();
+    if manager.has_column(table.to_string(), name).await? {
+        return Ok(());
+    }
     manager
         .alter_table(
             Table::alter()

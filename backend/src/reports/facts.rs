@@ -78,27 +78,32 @@ pub async fn assignments(
     db: &impl ConnectionTrait,
     lead_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Assignment>>, ApiError> {
-    let mut out: HashMap<i64, Vec<_>> = HashMap::new();
+    let mut rows: Vec<(i64, i64, DateTime<Utc>, String, String)> = Vec::new();
     for chunk in lead_ids.chunks(1000) {
-        let rows: Vec<(i64, DateTime<Utc>, String, String)> = lead_events::Entity::find()
-            .select_only()
-            .column(lead_events::Column::LeadId)
-            .column(lead_events::Column::OccurredAt)
-            .column(lead_events::Column::Kind)
-            .column(lead_events::Column::Payload)
-            .filter(lead_events::Column::LeadId.is_in(chunk.iter().copied()))
-            .filter(lead_events::Column::Kind.eq("assigned"))
-            .order_by_asc(lead_events::Column::OccurredAt)
-            .order_by_asc(lead_events::Column::Id)
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (lead_id, at, kind, payload) in rows {
-            if let Ok(LeadEvent::Assigned(a)) = LeadEvent::from_stored(&kind, &payload) {
-                out.entry(lead_id)
-                    .or_default()
-                    .push((at, a.owner_id, a.team_id));
-            }
+        // No ORDER BY: SQLite would walk the (kind, occurred_at) index, every assignment
+        // ever, to spare itself a sort; sorted below instead.
+        rows.extend(
+            lead_events::Entity::find()
+                .select_only()
+                .column(lead_events::Column::Id)
+                .column(lead_events::Column::LeadId)
+                .column(lead_events::Column::OccurredAt)
+                .column(lead_events::Column::Kind)
+                .column(lead_events::Column::Payload)
+                .filter(lead_events::Column::LeadId.is_in(chunk.iter().copied()))
+                .filter(lead_events::Column::Kind.eq("assigned"))
+                .into_tuple::<(i64, i64, DateTime<Utc>, String, String)>()
+                .all(db)
+                .await?,
+        );
+    }
+    rows.sort_unstable_by_key(|(id, _, at, _, _)| (*at, *id));
+    let mut out: HashMap<i64, Vec<_>> = HashMap::new();
+    for (_, lead_id, at, kind, payload) in rows {
+        if let Ok(LeadEvent::Assigned(a)) = LeadEvent::from_stored(&kind, &payload) {
+            out.entry(lead_id)
+                .or_default()
+                .push((at, a.owner_id, a.team_id));
         }
     }
     Ok(out)
@@ -132,12 +137,24 @@ pub async fn invalidate(conn: &impl ConnectionTrait, lead_id: i64) -> Result<(),
     Ok(())
 }
 
-/// Attributes up to `limit` final clocks without facts, in one transaction; returns how many.
+/// What one [`settle`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Clocks attributed.
+    pub clocks: usize,
+    /// The last clock id looked at: where the next batch goes on from; none when there was
+    /// nothing left behind `after`.
+    pub last: Option<i64>,
+}
+
+/// Attributes up to `limit` final clocks without facts whose id is above `after`, in id order,
+/// in one transaction.
 pub async fn settle(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     limit: u64,
-) -> Result<usize, ApiError> {
+    after: i64,
+) -> Result<Settled, ApiError> {
     let txn = db.begin().await?;
     let final_now = Condition::any()
         .add(sla_clocks::Column::StoppedAt.lte(now))
@@ -148,20 +165,23 @@ pub async fn settle(
                 .add(sla_clocks::Column::PausedAt.is_null())
                 .add(sla_clocks::Column::DueAt.lte(now)),
         );
-    let waiting: Vec<i64> = sla_clocks::Entity::find()
+    let waiting: Vec<(i64, i64)> = sla_clocks::Entity::find()
         .select_only()
+        .column(sla_clocks::Column::Id)
         .column(sla_clocks::Column::LeadId)
         .filter(sla_clocks::Column::ReportAt.is_null())
+        .filter(sla_clocks::Column::Id.gt(after))
         .filter(final_now.clone())
         .order_by_asc(sla_clocks::Column::Id)
         .limit(limit)
         .into_tuple()
         .all(&txn)
         .await?;
-    if waiting.is_empty() {
-        return Ok(0);
-    }
-    let mut lead_ids = waiting;
+    let Some(last) = waiting.last().map(|(id, _)| *id) else {
+        return Ok(Settled::default());
+    };
+    let mut lead_ids: Vec<i64> = waiting.iter().map(|(_, lead)| *lead).collect();
+    let clock_ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
     lead_ids.sort_unstable();
     lead_ids.dedup();
     // Hold the leads: a lead changing now is left for a later batch.
@@ -186,17 +206,12 @@ pub async fn settle(
         .map(|(id, source, campaign, lead_type)| (id, (source, campaign, lead_type)))
         .collect();
     let assignments = assignments(&txn, &lead_ids).await?;
-    let mut clocks = Vec::new();
-    for chunk in lead_ids.chunks(1000) {
-        clocks.extend(
-            sla_clocks::Entity::find()
-                .filter(sla_clocks::Column::LeadId.is_in(chunk.iter().copied()))
-                .filter(sla_clocks::Column::ReportAt.is_null())
-                .filter(final_now.clone())
-                .all(&txn)
-                .await?,
-        );
-    }
+    let clocks = sla_clocks::Entity::find()
+        .filter(sla_clocks::Column::Id.is_in(clock_ids))
+        .filter(sla_clocks::Column::ReportAt.is_null())
+        .filter(final_now)
+        .all(&txn)
+        .await?;
     let mut settled = 0;
     for row in clocks {
         let (Some(at), Some((source, campaign, lead_type))) =
@@ -227,29 +242,44 @@ pub async fn settle(
         settled += 1;
     }
     txn.commit().await?;
-    Ok(settled)
+    Ok(Settled {
+        clocks: settled,
+        last: Some(last),
+    })
 }
 
 /// Attributes every final clock without facts, batch after batch; returns how many.
 pub async fn settle_all(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut total = 0;
-    loop {
-        let settled = settle(db, now, BATCH).await?;
-        total += settled;
-        if settled == 0 {
-            return Ok(total);
-        }
+    let mut after = 0;
+    while let Settled {
+        clocks,
+        last: Some(last),
+    } = settle(db, now, BATCH, after).await?
+    {
+        total += clocks;
+        after = last;
     }
+    Ok(total)
 }
 
-/// Runs [`settle`] until the process ends: batch after batch while there is a backlog, then
-/// every few seconds.
+/// Runs [`settle`] until the process ends: through the clocks in id order batch after batch,
+/// then from the start again every few seconds.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut after = 0;
         loop {
-            let wait = match settle(&state.db, state.clock.now(), BATCH).await {
-                Ok(n) if n > 0 => Duration::ZERO,
-                Ok(_) => POLL,
+            let wait = match settle(&state.db, state.clock.now(), BATCH, after).await {
+                Ok(Settled {
+                    last: Some(last), ..
+                }) => {
+                    after = last;
+                    Duration::ZERO
+                }
+                Ok(_) => {
+                    after = 0;
+                    POLL
+                }
                 Err(error) => {
                     let parts = error.into_parts();
                     tracing::warn!(error = %parts.message, "attributing SLA clocks for the reports failed; retrying");
