@@ -17,7 +17,6 @@ use sea_orm::{
     ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QuerySelect as _,
 };
 
-use super::funnel::{CohortLead, cohort_stamps, group_by};
 use super::{ReportFilter, ratio, week_start};
 use crate::entities::{lead_events, leads};
 use crate::error::ApiError;
@@ -118,22 +117,8 @@ pub async fn report(
         }
     }
 
-    let cohort = cohort_stamps(db, filter).await?;
-    let quality = |key: Option<String>, group: Vec<&CohortLead>| Quality {
-        key,
-        mqls: group.len(),
-        accepted: group.iter().filter(|l| l.sal_at.is_some()).count(),
-        rejected: group.iter().filter(|l| l.rejected_this_round()).count(),
-        sqls: group.iter().filter(|l| l.sql_at.is_some()).count(),
-    };
-    let by_source: Vec<Quality> = group_by(&cohort, |l| l.source.clone())
-        .into_iter()
-        .map(|(k, v)| quality(k, v))
-        .collect();
-    let by_campaign: Vec<Quality> = group_by(&cohort, |l| l.campaign.clone())
-        .into_iter()
-        .map(|(k, v)| quality(k, v))
-        .collect();
+    let by_source = quality_by(db, filter, leads::Column::Source).await?;
+    let by_campaign = quality_by(db, filter, leads::Column::Campaign).await?;
     let mut campaign_ranking = by_campaign.clone();
     campaign_ranking.sort_by(|a, b| {
         let (ra, rb) = (a.sql_rate().unwrap_or(0.0), b.sql_rate().unwrap_or(0.0));
@@ -152,4 +137,45 @@ pub async fn report(
         by_campaign,
         campaign_ranking,
     })
+}
+
+/// The cohort's quality by one lead column, counted in SQL over the cohort index.
+async fn quality_by(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    key: leads::Column,
+) -> Result<Vec<Quality>, ApiError> {
+    use sea_orm::sea_query::Expr;
+
+    let rows: Vec<(Option<String>, i64, i64, i64, i64)> = leads::Entity::find()
+        .select_only()
+        .column(key)
+        .expr_as(Expr::cust("COUNT(*)"), "mqls")
+        .expr_as(Expr::cust("COUNT(sal_at)"), "accepted")
+        .expr_as(
+            Expr::cust("CAST(SUM(CASE WHEN rejected_at >= mql_at THEN 1 ELSE 0 END) AS BIGINT)"),
+            "rejected",
+        )
+        .expr_as(Expr::cust("COUNT(sql_at)"), "sqls")
+        .filter(filter.lead_condition())
+        .filter(leads::Column::MqlAt.gte(filter.period.from))
+        .filter(leads::Column::MqlAt.lt(filter.period.to))
+        .group_by(key)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let count = |n: i64| usize::try_from(n).unwrap_or(0);
+    let mut out: Vec<Quality> = rows
+        .into_iter()
+        .map(|(key, mqls, accepted, rejected, sqls)| Quality {
+            key,
+            mqls: count(mqls),
+            accepted: count(accepted),
+            rejected: count(rejected),
+            sqls: count(sqls),
+        })
+        .collect();
+    // By key, none first (as the groups of the funnel).
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
 }
