@@ -404,22 +404,9 @@ pub async fn response_seconds(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, ApiError> {
     let people = people(db).await?;
-    let mut condition = Condition::all()
-        .add(sla_clocks::Column::Kind.eq(kind.as_str()))
-        .add(sla_clocks::Column::StartedAt.gte(filter.period.from))
-        .add(sla_clocks::Column::StartedAt.lt(filter.period.to))
-        .add(facts::counted(now))
+    let condition = counted_facts(filter, kind, filter.period.from, filter.period.to, now)
         .add(sla_clocks::Column::StoppedAt.is_not_null())
         .add(sla_clocks::Column::State.ne(SlaState::Cancelled.as_str()));
-    if let Some(sources) = &filter.sources {
-        condition = condition.add(sla_clocks::Column::ReportSource.is_in(sources.clone()));
-    }
-    if let Some(campaigns) = &filter.campaigns {
-        condition = condition.add(sla_clocks::Column::ReportCampaign.is_in(campaigns.clone()));
-    }
-    if let Some(types) = &filter.lead_types {
-        condition = condition.add(sla_clocks::Column::ReportLeadType.is_in(types.clone()));
-    }
     let stored: Vec<(Option<i64>, Option<i64>, i64)> = sla_clocks::Entity::find()
         .select_only()
         .column(sla_clocks::Column::ReportOwnerId)
@@ -501,6 +488,32 @@ fn weeks(period: super::Period) -> Vec<(DateTime<Utc>, DateTime<Utc>, DateTime<U
     out
 }
 
+/// The `kind` clocks started in `[from, to)` whose stored facts count at `now` and name the
+/// filter's lead attributes.
+fn counted_facts(
+    filter: &ReportFilter,
+    kind: SlaKind,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Condition {
+    let mut condition = Condition::all()
+        .add(sla_clocks::Column::Kind.eq(kind.as_str()))
+        .add(sla_clocks::Column::StartedAt.gte(from))
+        .add(sla_clocks::Column::StartedAt.lt(to))
+        .add(facts::counted(now));
+    if let Some(sources) = &filter.sources {
+        condition = condition.add(sla_clocks::Column::ReportSource.is_in(sources.clone()));
+    }
+    if let Some(campaigns) = &filter.campaigns {
+        condition = condition.add(sla_clocks::Column::ReportCampaign.is_in(campaigns.clone()));
+    }
+    if let Some(types) = &filter.lead_types {
+        condition = condition.add(sla_clocks::Column::ReportLeadType.is_in(types.clone()));
+    }
+    condition
+}
+
 /// Stored facts added up: the clocks of one owner, queue team, source, lead type and outcome.
 #[derive(Debug, FromQueryResult)]
 struct FactGroup {
@@ -564,20 +577,7 @@ async fn fact_groups(
     use sea_orm::FromQueryResult as _;
     use sea_orm::sea_query::{Alias, Expr};
 
-    let mut condition = Condition::all()
-        .add(sla_clocks::Column::Kind.eq(kind.as_str()))
-        .add(sla_clocks::Column::StartedAt.gte(from))
-        .add(sla_clocks::Column::StartedAt.lt(to))
-        .add(facts::counted(now));
-    if let Some(sources) = &filter.sources {
-        condition = condition.add(sla_clocks::Column::ReportSource.is_in(sources.clone()));
-    }
-    if let Some(campaigns) = &filter.campaigns {
-        condition = condition.add(sla_clocks::Column::ReportCampaign.is_in(campaigns.clone()));
-    }
-    if let Some(types) = &filter.lead_types {
-        condition = condition.add(sla_clocks::Column::ReportLeadType.is_in(types.clone()));
-    }
+    let condition = counted_facts(filter, kind, from, to, now);
     let stopped = "CASE WHEN stopped_at IS NULL THEN 0 ELSE 1 END";
     let approaching =
         "CASE WHEN elapsed_before_seconds * 100 >= target_seconds * 80 THEN 1 ELSE 0 END";
