@@ -58,6 +58,40 @@ fn wait_for_port(port: u16, what: &str, child: &mut Child, log: &Path) {
     }
 }
 
+/// Waits until `handoff serve` on `port` answers `GET /healthz` with 200: true. False when it
+/// exited because the port was taken meanwhile; a panic for any other exit or after 60 s.
+fn wait_for_health(port: u16, child: &mut Child, log: &Path) -> bool {
+    use std::io::{Read as _, Write as _};
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if text.contains("cannot listen on") || text.contains("in use") {
+                return false;
+            }
+            panic!("handoff serve exited with {status} before it was healthy:\n{text}");
+        }
+        let answer = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+            stream.write_all(
+                b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            )?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer)?;
+            Ok(answer)
+        });
+        if answer.is_ok_and(|a| a.starts_with("HTTP/1.1 200")) {
+            return true;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "handoff serve was not healthy on {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A real SMTP server on loopback that writes every message it accepts as a JSON line.
 pub struct SmtpSink {
     child: Child,
@@ -222,37 +256,43 @@ impl Server {
         smtp_port: Option<u16>,
         env: &[(&str, &str)],
     ) -> Self {
-        let port = free_port();
-        let log = dir.join(format!("server-{port}.log"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_handoff"));
-        command
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", database_url)
-            .env("HANDOFF_ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("HANDOFF_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("HANDOFF_STATIC_DIR", dir.join("no-frontend"))
-            .env("HANDOFF_PUBLIC_URL", "http://handoff.test")
-            .env(
-                "RUST_LOG",
-                std::env::var("PROCESS_LOG").unwrap_or_else(|_| "info".to_owned()),
-            )
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::OpenOptions::new().append(true).open(&log).unwrap());
-        if let Some(smtp) = smtp_port {
-            command.env("SMTP_URL", format!("smtp://127.0.0.1:{smtp}"));
+        // A port picked free may be taken by another test's process before the server binds
+        // it: then the server exits, and it is started again on another port.
+        for _ in 0..5 {
+            let port = free_port();
+            let log = dir.join(format!("server-{port}.log"));
+            let mut command = Command::new(env!("CARGO_BIN_EXE_handoff"));
+            command
+                .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+                .env("DATABASE_URL", database_url)
+                .env("HANDOFF_ADMIN_EMAIL", ADMIN_EMAIL)
+                .env("HANDOFF_ADMIN_PASSWORD", ADMIN_PASSWORD)
+                .env("HANDOFF_STATIC_DIR", dir.join("no-frontend"))
+                .env("HANDOFF_PUBLIC_URL", "http://handoff.test")
+                .env(
+                    "RUST_LOG",
+                    std::env::var("PROCESS_LOG").unwrap_or_else(|_| "info".to_owned()),
+                )
+                .stdin(Stdio::null())
+                .stdout(std::fs::File::create(&log).unwrap())
+                .stderr(std::fs::OpenOptions::new().append(true).open(&log).unwrap());
+            if let Some(smtp) = smtp_port {
+                command.env("SMTP_URL", format!("smtp://127.0.0.1:{smtp}"));
+            }
+            for (key, value) in env {
+                command.env(key, value);
+            }
+            let mut child = command.spawn().unwrap();
+            if wait_for_health(port, &mut child, &log) {
+                return Self {
+                    child,
+                    port,
+                    base: format!("http://127.0.0.1:{port}"),
+                    log,
+                };
+            }
         }
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().unwrap();
-        wait_for_port(port, "handoff serve", &mut child, &log);
-        Self {
-            child,
-            port,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        }
+        panic!("handoff serve found no free port in 5 tries");
     }
 
     pub fn pid(&self) -> u32 {
