@@ -137,3 +137,35 @@ pub async fn drop_tables(
     }
     Ok(())
 }
+
+/// Adds a column unless it is there (SQLite does not undo a half-run migration's DDL).
+pub async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    mut column: ColumnDef,
+) -> Result<(), DbErr> {
+    let table = table.into_iden();
+    let name = column.get_column_name();
+    if manager.has_column(table.to_string(), name).await? {
+        return Ok(());
+    }
+    manager
+        .alter_table(
+            Table::alter()
+                .table(table)
+                .add_column(&mut column)
+                .to_owned(),
+        )
+        .await
+}
+
+/// Drops a column.
+pub async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    column: impl IntoIden + 'static,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}

@@ -15,6 +15,7 @@ mod m20261130_000001_live_feed_notify;
 mod m20261201_000001_report_governance;
 mod m20261201_000002_create_digest_sends;
 mod m20261202_000001_report_facts;
+mod m20261203_000001_scorecard_facts;
 
 /// Runs the Handoff migrations, in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_report_governance::Migration),
             Box::new(m20261201_000002_create_digest_sends::Migration),
             Box::new(m20261202_000001_report_facts::Migration),
+            Box::new(m20261203_000001_scorecard_facts::Migration),
         ]
     }
 }

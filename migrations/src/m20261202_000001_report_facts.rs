@@ -11,7 +11,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{create_indexes, index, instant_null};
+use crate::columns::{add_column, create_indexes, drop_column, index, instant_null};
 use crate::m20261124_000003_create_lead_tables::{LeadEvents, Leads, SlaClocks};
 
 #[derive(DeriveMigrationName)]
@@ -189,35 +189,4 @@ impl MigrationTrait for Migration {
         }
         drop_column(manager, Leads::Table, LeadFacts::RejectedAt).await
     }
-}
-
-/// Adds a column unless it is there (SQLite does not undo a half-run migration's DDL).
-async fn add_column(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden + 'static,
-    mut column: ColumnDef,
-) -> Result<(), DbErr> {
-    let table = table.into_iden();
-    let name = column.get_column_name();
-    if manager.has_column(table.to_string(), name).await? {
-        return Ok(());
-    }
-    manager
-        .alter_table(
-            Table::alter()
-                .table(table)
-                .add_column(&mut column)
-                .to_owned(),
-        )
-        .await
-}
-
-async fn drop_column(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden + 'static,
-    column: impl IntoIden + 'static,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
-        .await
 }

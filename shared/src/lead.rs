@@ -39,10 +39,48 @@ pub struct LeadProfile {
     pub lead_type: String,
 }
 
+/// The lead fields marketing must fill for every MQL (the marketing scorecard), as named in
+/// the API. Bit `i` of [`LeadProfile::missing_required`] is `REQUIRED_FIELDS[i]`.
+pub const REQUIRED_FIELDS: [&str; 6] = [
+    "email",
+    "firstName",
+    "lastName",
+    "company",
+    "phone",
+    "source",
+];
+
 impl LeadProfile {
     /// The part of the address after the @.
     pub fn email_domain(&self) -> &str {
         self.email.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+
+    /// The value of a required field (one of [`REQUIRED_FIELDS`]).
+    fn required(&self, field: &str) -> Option<&str> {
+        match field {
+            "email" => Some(self.email.as_str()),
+            "firstName" => self.first_name.as_deref(),
+            "lastName" => self.last_name.as_deref(),
+            "company" => self.company.as_deref(),
+            "phone" => self.phone.as_deref(),
+            "source" => self.source.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether a required field is filled: present and not blank (`str::trim`).
+    pub fn has(&self, field: &str) -> bool {
+        self.required(field).is_some_and(|v| !v.trim().is_empty())
+    }
+
+    /// The required fields missing, as a bit set over [`REQUIRED_FIELDS`]; 0 when complete.
+    pub fn missing_required(&self) -> i32 {
+        REQUIRED_FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(_, field)| !self.has(field))
+            .fold(0, |bits, (i, _)| bits | (1 << i))
     }
 }
 
@@ -288,6 +326,10 @@ pub struct LeadState {
     pub last_activity_at: Option<DateTime<Utc>>,
     /// The latest rejection (kept across rounds: rejected in this round when >= `mql_at`).
     pub rejected_at: Option<DateTime<Utc>>,
+    /// The first assignment (to a rep or a queue) at or after `mql_at`: when the lead was
+    /// routed in this round.
+    #[serde(default)]
+    pub routed_at: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
     pub rejection_note: Option<String>,
     pub disqualify_reason: Option<String>,
@@ -320,6 +362,7 @@ impl LeadState {
             first_response_at: None,
             last_activity_at: None,
             rejected_at: None,
+            routed_at: None,
             rejection_reason: None,
             rejection_note: None,
             disqualify_reason: None,
@@ -372,6 +415,7 @@ impl LeadState {
                 // A recycled lead that qualifies again starts a new round of the funnel.
                 self.sal_at = None;
                 self.sql_at = None;
+                self.routed_at = None;
                 self.rejection_reason = None;
                 self.rejection_note = None;
             }
@@ -380,6 +424,9 @@ impl LeadState {
                 self.team_id = assignment.team_id.or(self.team_id);
                 if self.assigned_at.is_none() || assignment.previous_owner_id.is_none() {
                     self.assigned_at = Some(at);
+                }
+                if self.mql_at.is_some_and(|mql| at >= mql) {
+                    self.routed_at = Some(self.routed_at.map_or(at, |t| t.min(at)));
                 }
             }
             LeadEvent::Accepted => self.sal_at = Some(at),
@@ -515,5 +562,61 @@ mod tests {
         assert_eq!(state.touches, 1);
         assert_eq!(state.last_activity_at, Some(at("2026-03-02T10:03:00Z")));
         assert_eq!(state.version, 5);
+        assert_eq!(state.routed_at, Some(at("2026-03-02T10:00:01Z")));
+    }
+
+    fn assigned(owner: i64) -> LeadEvent {
+        LeadEvent::Assigned(Assignment {
+            owner_id: Some(owner),
+            team_id: Some(2),
+            method: "manual".into(),
+            rule: None,
+            previous_owner_id: None,
+            detail: None,
+        })
+    }
+
+    #[test]
+    fn routed_is_the_first_assignment_of_the_round() {
+        let mql = LeadEvent::Mql {
+            reason: MqlReason::Threshold,
+            score: 80,
+        };
+        let mut state = LeadState::new(profile(), at("2026-03-02T09:00:00Z"));
+        // Assigned before it qualified: not routed as an MQL.
+        state.apply(&assigned(1), at("2026-03-02T09:30:00Z"));
+        assert_eq!(state.routed_at, None);
+        state.apply(&mql, at("2026-03-02T10:00:00Z"));
+        state.apply(&assigned(2), at("2026-03-02T10:20:00Z"));
+        // A reassignment later, and one logged late but earlier: the earliest counts.
+        state.apply(&assigned(3), at("2026-03-02T11:00:00Z"));
+        state.apply(&assigned(4), at("2026-03-02T10:05:00Z"));
+        assert_eq!(state.routed_at, Some(at("2026-03-02T10:05:00Z")));
+        // A new round starts unrouted.
+        state.apply(&mql, at("2026-04-01T10:00:00Z"));
+        assert_eq!(state.routed_at, None);
+        state.apply(&assigned(1), at("2026-04-01T10:00:00Z"));
+        assert_eq!(state.routed_at, Some(at("2026-04-01T10:00:00Z")));
+    }
+
+    #[test]
+    fn missing_required_fields_are_bits_and_blank_is_missing() {
+        let mut p = LeadProfile {
+            email: "ada@example.com".into(),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            company: Some("Engines".into()),
+            phone: Some("+44 1".into()),
+            source: Some("ads".into()),
+            lead_type: "content".into(),
+            ..Default::default()
+        };
+        assert_eq!(p.missing_required(), 0);
+        p.last_name = Some(" \u{a0}\t".into());
+        p.phone = None;
+        assert_eq!(p.missing_required(), 0b10100);
+        assert!(!p.has("lastName") && p.has("firstName"));
+        p.email = String::new();
+        assert_eq!(p.missing_required(), 0b10101);
     }
 }

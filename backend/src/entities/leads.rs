@@ -72,6 +72,12 @@ pub struct Model {
     /// The latest `rejected` event: rejected in the current round when at or after `mql_at`.
     #[sea_orm(nullable)]
     pub rejected_at: Option<DateTimeUtc>,
+    /// The first assignment at or after `mql_at`: when the lead was routed in this round.
+    #[sea_orm(nullable)]
+    pub routed_at: Option<DateTimeUtc>,
+    /// The required fields missing from the profile, a bit set over
+    /// `handoff_shared::lead::REQUIRED_FIELDS` (0: complete).
+    pub missing_fields: i32,
     /// A `rejection_reasons.code`.
     #[sea_orm(column_type = "Text", nullable)]
     pub rejection_reason: Option<String>,

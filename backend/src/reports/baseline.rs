@@ -61,20 +61,9 @@ pub async fn kpis(
     filter: &ReportFilter,
     now: DateTime<Utc>,
 ) -> Result<Kpis, ApiError> {
-    let cohort = funnel::cohort_stamps(db, filter).await?;
-    let stages = funnel::stages(&cohort.iter().collect::<Vec<_>>());
-    let mqls = stages.first().map_or(0, |s| s.count);
-    let sqls = stages.get(2).map_or(0, |s| s.count);
-
-    let figures = compliance::report(db, filter, SlaKind::FirstResponse, now)
-        .await?
-        .total;
-    let mut seconds: Vec<f64> =
-        compliance::response_seconds(db, filter, SlaKind::FirstResponse, now)
-            .await?
-            .into_iter()
-            .map(|s| s as f64)
-            .collect();
+    let (mqls, sqls) = funnel::mqls_and_sqls(db, filter).await?;
+    let (figures, seconds) = compliance::totals(db, filter, SlaKind::FirstResponse, now).await?;
+    let mut seconds: Vec<f64> = seconds.into_iter().map(|s| s as f64).collect();
     Ok(Kpis {
         mqls,
         sqls,

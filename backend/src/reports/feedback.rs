@@ -87,35 +87,15 @@ pub async fn report(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
 ) -> Result<FeedbackReport, ApiError> {
-    let period = filter.period;
-    let mut rejections = lead_events::Entity::find()
-        .select_only()
-        .column(lead_events::Column::OccurredAt)
-        .column(lead_events::Column::Kind)
-        .column(lead_events::Column::Payload)
-        .filter(lead_events::Column::Kind.eq("rejected"))
-        .filter(lead_events::Column::OccurredAt.gte(period.from))
-        .filter(lead_events::Column::OccurredAt.lt(period.to));
-    if filter.names_lead() {
-        let filtered_leads = Query::select()
-            .column(leads::Column::Id)
-            .from(leads::Entity)
-            .cond_where(filter.lead_condition())
-            .to_owned();
-        rejections = rejections.filter(lead_events::Column::LeadId.in_subquery(filtered_leads));
-    }
-    let rows: Vec<(DateTime<Utc>, String, String)> = rejections.into_tuple().all(db).await?;
-    let mut codes = Vec::new();
+    let rows = rejections(db, filter).await?;
     let mut weeks: BTreeMap<DateTime<Utc>, Vec<String>> = BTreeMap::new();
-    for (occurred_at, kind, payload) in &rows {
-        if let Ok(LeadEvent::Rejected { reason_code, .. }) = LeadEvent::from_stored(kind, payload) {
-            weeks
-                .entry(week_start(*occurred_at))
-                .or_default()
-                .push(reason_code.clone());
-            codes.push(reason_code);
-        }
+    for (occurred_at, code) in &rows {
+        weeks
+            .entry(week_start(*occurred_at))
+            .or_default()
+            .push(code.clone());
     }
+    let codes: Vec<String> = rows.into_iter().map(|(_, code)| code).collect();
 
     let by_source = quality_by(db, filter, leads::Column::Source).await?;
     let by_campaign = quality_by(db, filter, leads::Column::Campaign).await?;
@@ -139,8 +119,57 @@ pub async fn report(
     })
 }
 
+/// The rejection reasons of the filter: its `rejected` events whose time lies in the period,
+/// most frequent first.
+pub async fn reasons(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+) -> Result<Vec<ReasonCount>, ApiError> {
+    let codes: Vec<String> = rejections(db, filter)
+        .await?
+        .into_iter()
+        .map(|(_, code)| code)
+        .collect();
+    Ok(reason_counts(&codes))
+}
+
+/// The `rejected` events whose time lies in the period, of leads passing the filter: when, and
+/// the reason code.
+async fn rejections(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+) -> Result<Vec<(DateTime<Utc>, String)>, ApiError> {
+    let period = filter.period;
+    let mut query = lead_events::Entity::find()
+        .select_only()
+        .column(lead_events::Column::OccurredAt)
+        .column(lead_events::Column::Kind)
+        .column(lead_events::Column::Payload)
+        .filter(lead_events::Column::Kind.eq("rejected"))
+        .filter(lead_events::Column::OccurredAt.gte(period.from))
+        .filter(lead_events::Column::OccurredAt.lt(period.to));
+    if filter.names_lead() {
+        let filtered_leads = Query::select()
+            .column(leads::Column::Id)
+            .from(leads::Entity)
+            .cond_where(filter.lead_condition())
+            .to_owned();
+        query = query.filter(lead_events::Column::LeadId.in_subquery(filtered_leads));
+    }
+    let rows: Vec<(DateTime<Utc>, String, String)> = query.into_tuple().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(occurred_at, kind, payload)| match LeadEvent::from_stored(&kind, &payload) {
+                Ok(LeadEvent::Rejected { reason_code, .. }) => Some((occurred_at, reason_code)),
+                _ => None,
+            },
+        )
+        .collect())
+}
+
 /// The cohort's quality by one lead column, counted in SQL over the cohort index.
-async fn quality_by(
+pub async fn quality_by(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
     key: leads::Column,

@@ -126,17 +126,27 @@ pub async fn cohort_stamps(
         .await?)
 }
 
-/// The cohort, whole rows: leads passing the filter whose `mqlAt` lies in the period.
-pub async fn cohort(
+/// How many leads of the cohort there are (MQLs) and how many of them reached SQL, counted in
+/// SQL over the cohort index.
+pub async fn mqls_and_sqls(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
-) -> Result<Vec<leads::Model>, ApiError> {
-    Ok(leads::Entity::find()
+) -> Result<(usize, usize), ApiError> {
+    use sea_orm::sea_query::Expr;
+
+    let (mqls, sqls): (i64, i64) = leads::Entity::find()
+        .select_only()
+        .expr(Expr::cust("COUNT(*)"))
+        .expr(Expr::cust("COUNT(sql_at)"))
         .filter(filter.lead_condition())
         .filter(leads::Column::MqlAt.gte(filter.period.from))
         .filter(leads::Column::MqlAt.lt(filter.period.to))
-        .all(db)
-        .await?)
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    let count = |n: i64| usize::try_from(n).unwrap_or(0);
+    Ok((count(mqls), count(sqls)))
 }
 
 /// Groups the cohort by a key, sorted by key.

@@ -35,7 +35,7 @@ use sea_orm::{
 
 use super::settings::ReportSettings;
 use super::{Period, ReportFilter, compliance, feedback, leakage, ratio};
-use crate::entities::{governance_notices, org_settings, rejection_reasons, teams, users};
+use crate::entities::{governance_notices, leads, org_settings, rejection_reasons, teams, users};
 use crate::error::ApiError;
 use crate::notify::outbox::{self, NewNotification};
 use crate::state::AppState;
@@ -274,13 +274,15 @@ pub async fn flags(
         .map(|t| (t.id, t.name))
         .collect();
     let sla = compliance::report(db, filter, SlaKind::FirstResponse, now).await?;
-    let feedback = feedback::report(db, filter).await?;
+    // Of the feedback loop, only what the flags read: the reasons and the quality by source.
+    let reasons = feedback::reasons(db, filter).await?;
+    let by_source = feedback::quality_by(db, filter, leads::Column::Source).await?;
     Ok(vec![
         team_compliance(&sla),
         response_time(&sla),
-        rejection_reason(db, &feedback).await?,
+        rejection_reason(db, &reasons).await?,
         leakage_flag(db, filter, settings, now, &team_names).await?,
-        rejection_rate(&feedback),
+        rejection_rate(&by_source),
     ])
 }
 
@@ -344,7 +346,7 @@ fn response_time(sla: &compliance::ComplianceReport) -> RedFlag {
 
 async fn rejection_reason(
     db: &impl ConnectionTrait,
-    feedback: &feedback::FeedbackReport,
+    reasons: &[feedback::ReasonCount],
 ) -> Result<RedFlag, ApiError> {
     let labels: HashMap<String, String> = rejection_reasons::Entity::find()
         .all(db)
@@ -352,9 +354,8 @@ async fn rejection_reason(
         .into_iter()
         .map(|r| (r.code, r.label))
         .collect();
-    let figure = feedback.reasons.first().map(|r| r.share);
-    let offenders = feedback
-        .reasons
+    let figure = reasons.first().map(|r| r.share);
+    let offenders = reasons
         .iter()
         .filter(|r| r.share > REJECTION_REASON_MAX_SHARE)
         .map(|r| Offender {
@@ -416,15 +417,13 @@ async fn leakage_flag(
     })
 }
 
-fn rejection_rate(feedback: &feedback::FeedbackReport) -> RedFlag {
+fn rejection_rate(by_source: &[feedback::Quality]) -> RedFlag {
     let rate = |q: &feedback::Quality| ratio(q.rejected, q.accepted + q.rejected);
-    let (accepted, rejected) = feedback
-        .by_source
+    let (accepted, rejected) = by_source
         .iter()
         .fold((0, 0), |(a, r), q| (a + q.accepted, r + q.rejected));
     let figure = ratio(rejected, accepted + rejected);
-    let offenders: Vec<Offender> = feedback
-        .by_source
+    let offenders: Vec<Offender> = by_source
         .iter()
         .filter_map(|q| {
             let share = rate(q)?;

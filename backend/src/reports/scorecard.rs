@@ -14,49 +14,24 @@
 //!   lead made an MQL by its lead type or by backfilled history may be below it);
 //! - beside it, sales' side: the SLA compliance rate (FIRST_RESPONSE) over the same filter.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 use handoff_shared::domain::SlaKind;
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait as _, Condition};
+pub use handoff_shared::lead::REQUIRED_FIELDS;
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, FromQueryResult, QueryFilter as _,
+    QueryResult, QuerySelect as _,
+};
 
-use super::compliance::{self, assignments_of};
+use super::compliance;
 use super::governance::Month;
 use super::settings::ReportSettings;
-use super::{ReportFilter, funnel, median, ratio};
+use super::{ReportFilter, median, ratio};
 use crate::entities::leads;
 use crate::error::ApiError;
 
 /// The longest period the scorecard lists month by month.
 pub const MAX_MONTHS: usize = 120;
-
-/// The lead fields marketing must fill for every MQL, as named in the API.
-pub const REQUIRED_FIELDS: [&str; 6] = [
-    "email",
-    "firstName",
-    "lastName",
-    "company",
-    "phone",
-    "source",
-];
-
-fn field_value<'a>(lead: &'a leads::Model, field: &str) -> Option<&'a str> {
-    match field {
-        "email" => Some(lead.email.as_str()),
-        "firstName" => lead.first_name.as_deref(),
-        "lastName" => lead.last_name.as_deref(),
-        "company" => lead.company.as_deref(),
-        "phone" => lead.phone.as_deref(),
-        "source" => lead.source.as_deref(),
-        _ => None,
-    }
-}
-
-fn has(lead: &leads::Model, field: &str) -> bool {
-    field_value(lead, field).is_some_and(|v| !v.trim().is_empty())
-}
 
 /// MQLs delivered in one month.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,7 +101,58 @@ fn months(filter: &ReportFilter) -> Result<Vec<Month>, ApiError> {
     Ok(out)
 }
 
-/// The scorecard of the filter, as of `now`.
+/// The cohort of the filter (leads whose `mqlAt` lies in `[from, to)`), as a query to narrow.
+fn cohort(
+    filter: &ReportFilter,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sea_orm::Select<leads::Entity> {
+    leads::Entity::find()
+        .select_only()
+        .filter(filter.lead_condition())
+        .filter(leads::Column::MqlAt.gte(from))
+        .filter(leads::Column::MqlAt.lt(to))
+}
+
+/// `CAST(SUM(CASE WHEN <condition> THEN 1 ELSE 0 END) AS BIGINT)`, 0 over no rows.
+fn count_where(condition: &str) -> SimpleExpr {
+    Expr::cust(format!(
+        "CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)"
+    ))
+}
+
+/// The cohort's counts, in one row.
+#[derive(Debug, Default)]
+struct CohortCounts {
+    mqls: i64,
+    complete: i64,
+    meeting: i64,
+    /// Per required field (`field0`..), the MQLs having it.
+    fields: [i64; REQUIRED_FIELDS.len()],
+}
+
+impl FromQueryResult for CohortCounts {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let mut fields = [0; REQUIRED_FIELDS.len()];
+        for (bit, field) in fields.iter_mut().enumerate() {
+            *field = row.try_get(pre, &format!("field{bit}"))?;
+        }
+        Ok(Self {
+            mqls: row.try_get(pre, "mqls")?,
+            complete: row.try_get(pre, "complete")?,
+            meeting: row.try_get(pre, "meeting")?,
+            fields,
+        })
+    }
+}
+
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+/// The scorecard of the filter, as of `now`: counted in SQL over the scorecard index (the
+/// lead's stored `missing_fields` and `routed_at`), with the routing times read narrow for
+/// their median and 90th percentile.
 pub async fn report(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
@@ -134,66 +160,69 @@ pub async fn report(
     now: DateTime<Utc>,
 ) -> Result<Scorecard, ApiError> {
     let months = months(filter)?;
-    let cohort = funnel::cohort(db, filter).await?;
+    let period = filter.period;
 
-    let mut per_month: BTreeMap<Month, usize> = BTreeMap::new();
-    for lead in &cohort {
-        if let Some(at) = lead.mql_at {
-            *per_month.entry(Month::of(at)).or_default() += 1;
-        }
+    // One pass: MQLs, complete, each field, meeting the threshold (an i32, written
+    // into the SQL as a number).
+    let mut query = cohort(filter, period.from, period.to)
+        .expr_as(Expr::cust("COUNT(*)"), "mqls")
+        .expr_as(count_where("missing_fields = 0"), "complete")
+        .expr_as(
+            count_where(&format!("score >= {}", settings.mql_threshold)),
+            "meeting",
+        );
+    for bit in 0..REQUIRED_FIELDS.len() {
+        query = query.expr_as(
+            count_where(&format!("(missing_fields & {}) = 0", 1 << bit)),
+            format!("field{bit}"),
+        );
     }
-    let monthly = months
-        .into_iter()
-        .map(|month| MonthVolume {
-            month,
-            mqls: per_month.get(&month).copied().unwrap_or(0),
-            target: settings.monthly_mql_target,
-        })
-        .collect();
-
-    let complete = cohort
-        .iter()
-        .filter(|l| REQUIRED_FIELDS.iter().all(|f| has(l, f)))
-        .count();
+    let counts = query
+        .into_model::<CohortCounts>()
+        .one(db)
+        .await?
+        .unwrap_or_default();
     let fields = REQUIRED_FIELDS
         .iter()
-        .map(|f| (*f, cohort.iter().filter(|l| has(l, f)).count()))
+        .zip(counts.fields)
+        .map(|(field, n)| (*field, count(n)))
         .collect();
 
-    // The cohort's assignments: the same rows the compliance report attributes clocks with.
-    let cohort_ids = Query::select()
-        .column(leads::Column::Id)
-        .from(leads::Entity)
-        .cond_where(
-            Condition::all()
-                .add(filter.lead_condition())
-                .add(leads::Column::MqlAt.gte(filter.period.from))
-                .add(leads::Column::MqlAt.lt(filter.period.to)),
-        )
-        .to_owned();
-    let assignments = assignments_of(db, cohort_ids).await?;
-    let mut routing: Vec<f64> = cohort
+    let mut monthly = Vec::with_capacity(months.len());
+    for month in months {
+        let span = month.period();
+        let (n,): (i64,) = cohort(filter, span.from.max(period.from), span.to.min(period.to))
+            .expr(Expr::cust("COUNT(*)"))
+            .into_tuple()
+            .one(db)
+            .await?
+            .unwrap_or_default();
+        monthly.push(MonthVolume {
+            month,
+            mqls: count(n),
+            target: settings.monthly_mql_target,
+        });
+    }
+
+    let stamps: Vec<(DateTime<Utc>, DateTime<Utc>)> = cohort(filter, period.from, period.to)
+        .column(leads::Column::MqlAt)
+        .column(leads::Column::RoutedAt)
+        .filter(leads::Column::RoutedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut routing: Vec<f64> = stamps
         .iter()
-        .filter_map(|lead| {
-            let mql = lead.mql_at?;
-            let routed = assignments
-                .get(&lead.id)?
-                .iter()
-                .map(|(at, _, _)| *at)
-                .find(|at| *at >= mql)?;
-            Some((routed - mql).num_milliseconds() as f64 / 1000.0)
-        })
+        .map(|(mql, routed)| (*routed - *mql).num_milliseconds() as f64 / 1000.0)
         .collect();
     let target = settings.routing_target_seconds as f64;
     let routed_within_target = routing.iter().filter(|s| **s <= target).count();
 
-    let sales = compliance::report(db, filter, SlaKind::FirstResponse, now)
-        .await?
-        .total;
+    let (sales, _) = compliance::totals(db, filter, SlaKind::FirstResponse, now).await?;
     Ok(Scorecard {
-        mqls: cohort.len(),
+        mqls: count(counts.mqls),
         monthly,
-        complete,
+        complete: count(counts.complete),
         fields,
         routed: routing.len(),
         routed_within_target,
@@ -201,10 +230,7 @@ pub async fn report(
         median_routing_seconds: median(&mut routing),
         p90_routing_seconds: percentile(&mut routing, 90.0),
         mql_threshold: settings.mql_threshold,
-        meeting_threshold: cohort
-            .iter()
-            .filter(|l| l.score >= settings.mql_threshold)
-            .count(),
+        meeting_threshold: count(counts.meeting),
         sales,
     })
 }
