@@ -394,6 +394,10 @@ pub async fn report(
     tallies.finish(db, &people).await
 }
 
+/// One counted fact, narrow: owner, queue team, state, stopped (1) or not (0), business
+/// seconds, target seconds.
+type FactRow = (Option<i64>, Option<i64>, String, i32, i64, i64);
+
 /// The totals of the report (no breakdowns) and the business seconds from start to stop of
 /// every responded (stopped, met or breached) clock in it: what a median response time is taken
 /// over. One narrow scan of the counted facts, and the rest folded from the log as in
@@ -407,7 +411,7 @@ pub async fn totals(
     use sea_orm::sea_query::Expr;
 
     let people = people(db).await?;
-    let stored: Vec<(Option<i64>, Option<i64>, String, i32, i64, i64)> = sla_clocks::Entity::find()
+    let stored: Vec<FactRow> = sla_clocks::Entity::find()
         .select_only()
         .column(sla_clocks::Column::ReportOwnerId)
         .column(sla_clocks::Column::ReportTeamId)
