@@ -23,7 +23,7 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, QuerySelect as _,
 };
 
-use super::{ReportFilter, facts, ratio, week_start};
+use super::{ReportFilter, facts, ratio, week_start, weeks};
 use crate::entities::{leads, sla_clocks, users};
 use crate::error::ApiError;
 use crate::sla::{self, SlaContext};
@@ -494,18 +494,6 @@ fn team_of(
         Some(owner) => people.get(&owner).and_then(|u| u.team_id),
         None => queue_team,
     }
-}
-
-/// The weeks (Monday 00:00 UTC) the period touches, each with its part of the period.
-fn weeks(period: super::Period) -> Vec<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)> {
-    let mut out = Vec::new();
-    let mut week = week_start(period.from);
-    while week < period.to {
-        let next = week + chrono::Duration::days(7);
-        out.push((week, period.from.max(week), period.to.min(next)));
-        week = next;
-    }
-    out
 }
 
 /// The `kind` clocks started in `[from, to)` whose stored facts count at `now` and name the

@@ -11,13 +11,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use handoff_shared::lead::LeadEvent;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QuerySelect as _,
+    ColumnTrait as _, ConnectionTrait, DatabaseBackend, EntityTrait as _, QueryFilter as _,
+    QuerySelect as _,
 };
 
-use super::{ReportFilter, ratio, week_start};
+use super::{ReportFilter, ratio, weeks};
 use crate::entities::{lead_events, leads};
 use crate::error::ApiError;
 
@@ -64,18 +64,14 @@ pub struct FeedbackReport {
     pub campaign_ranking: Vec<Quality>,
 }
 
-fn reason_counts(codes: &[String]) -> Vec<ReasonCount> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for code in codes {
-        *counts.entry(code).or_default() += 1;
-    }
-    let total = codes.len();
+fn reason_counts(counts: &BTreeMap<String, usize>) -> Vec<ReasonCount> {
+    let total: usize = counts.values().sum();
     let mut out: Vec<ReasonCount> = counts
-        .into_iter()
+        .iter()
         .map(|(code, count)| ReasonCount {
-            code: code.to_owned(),
-            count,
-            share: ratio(count, total).unwrap_or(0.0),
+            code: code.clone(),
+            count: *count,
+            share: ratio(*count, total).unwrap_or(0.0),
         })
         .collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
@@ -87,15 +83,18 @@ pub async fn report(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
 ) -> Result<FeedbackReport, ApiError> {
-    let rows = rejections(db, filter).await?;
-    let mut weeks: BTreeMap<DateTime<Utc>, Vec<String>> = BTreeMap::new();
-    for (occurred_at, code) in &rows {
-        weeks
-            .entry(week_start(*occurred_at))
-            .or_default()
-            .push(code.clone());
+    let mut all: BTreeMap<String, usize> = BTreeMap::new();
+    let mut weekly = Vec::new();
+    for (week, from, to) in weeks(filter.period) {
+        let counts = rejections_between(db, filter, from, to).await?;
+        if counts.is_empty() {
+            continue;
+        }
+        for (code, count) in &counts {
+            *all.entry(code.clone()).or_default() += count;
+        }
+        weekly.push((week, counts.values().sum(), reason_counts(&counts)));
     }
-    let codes: Vec<String> = rows.into_iter().map(|(_, code)| code).collect();
 
     let by_source = quality_by(db, filter, leads::Column::Source).await?;
     let by_campaign = quality_by(db, filter, leads::Column::Campaign).await?;
@@ -107,12 +106,9 @@ pub async fn report(
             .then_with(|| a.key.cmp(&b.key))
     });
     Ok(FeedbackReport {
-        rejections: codes.len(),
-        reasons: reason_counts(&codes),
-        weekly: weeks
-            .into_iter()
-            .map(|(week, codes)| (week, codes.len(), reason_counts(&codes)))
-            .collect(),
+        rejections: all.values().sum(),
+        reasons: reason_counts(&all),
+        weekly,
         by_source,
         by_campaign,
         campaign_ranking,
@@ -125,29 +121,32 @@ pub async fn reasons(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
 ) -> Result<Vec<ReasonCount>, ApiError> {
-    let codes: Vec<String> = rejections(db, filter)
-        .await?
-        .into_iter()
-        .map(|(_, code)| code)
-        .collect();
-    Ok(reason_counts(&codes))
+    let counts = rejections_between(db, filter, filter.period.from, filter.period.to).await?;
+    Ok(reason_counts(&counts))
 }
 
-/// The `rejected` events whose time lies in the period, of leads passing the filter: when, and
-/// the reason code.
-async fn rejections(
+/// The `rejected` events whose time lies in `[from, to)`, of leads passing the filter, counted
+/// by reason code in SQL (the code read from the payload by the backend's JSON functions).
+async fn rejections_between(
     db: &impl ConnectionTrait,
     filter: &ReportFilter,
-) -> Result<Vec<(DateTime<Utc>, String)>, ApiError> {
-    let period = filter.period;
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<BTreeMap<String, usize>, ApiError> {
+    use sea_orm::sea_query::Expr;
+
+    let code = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "(payload::json ->> 'reason_code')",
+        _ => "json_extract(payload, '$.reason_code')",
+    };
     let mut query = lead_events::Entity::find()
         .select_only()
-        .column(lead_events::Column::OccurredAt)
-        .column(lead_events::Column::Kind)
-        .column(lead_events::Column::Payload)
+        .expr(Expr::cust(code))
+        .expr(Expr::cust("COUNT(*)"))
         .filter(lead_events::Column::Kind.eq("rejected"))
-        .filter(lead_events::Column::OccurredAt.gte(period.from))
-        .filter(lead_events::Column::OccurredAt.lt(period.to));
+        .filter(lead_events::Column::OccurredAt.gte(from))
+        .filter(lead_events::Column::OccurredAt.lt(to))
+        .group_by(Expr::cust(code));
     if filter.names_lead() {
         let filtered_leads = Query::select()
             .column(leads::Column::Id)
@@ -156,15 +155,10 @@ async fn rejections(
             .to_owned();
         query = query.filter(lead_events::Column::LeadId.in_subquery(filtered_leads));
     }
-    let rows: Vec<(DateTime<Utc>, String, String)> = query.into_tuple().all(db).await?;
+    let rows: Vec<(Option<String>, i64)> = query.into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
-        .filter_map(
-            |(occurred_at, kind, payload)| match LeadEvent::from_stored(&kind, &payload) {
-                Ok(LeadEvent::Rejected { reason_code, .. }) => Some((occurred_at, reason_code)),
-                _ => None,
-            },
-        )
+        .filter_map(|(code, n)| Some((code?, usize::try_from(n).ok()?)))
         .collect())
 }
 

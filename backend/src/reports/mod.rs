@@ -156,6 +156,18 @@ pub fn week_start(at: DateTime<Utc>) -> DateTime<Utc> {
     date.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
+/// The weeks (Monday 00:00 UTC) the period touches, each with its part of the period.
+pub(crate) fn weeks(period: Period) -> Vec<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut week = week_start(period.from);
+    while week < period.to {
+        let next = week + chrono::Duration::days(7);
+        out.push((week, period.from.max(week), period.to.min(next)));
+        week = next;
+    }
+    out
+}
+
 /// `numerator / denominator`, or none when the denominator is 0.
 pub fn ratio(numerator: usize, denominator: usize) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
