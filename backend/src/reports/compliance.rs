@@ -400,7 +400,7 @@ type FactRow = (Option<i64>, Option<i64>, String, i32, i64, i64, i64);
 
 /// The totals of the report (no breakdowns) and the business seconds from start to stop of
 /// every responded (stopped, met or breached) clock in it: what a median response time is taken
-/// over. One narrow scan of the counted facts, and the rest folded from the log as in
+/// over. One grouped scan of the counted facts, and the rest folded from the log as in
 /// [`report`].
 pub async fn totals(
     db: &impl ConnectionTrait,
