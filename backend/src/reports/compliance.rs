@@ -347,6 +347,22 @@ async fn attribute(
     Ok(out)
 }
 
+/// The report's clocks without counted facts (running, or not attributed yet), folded from the
+/// log and attributed.
+async fn unattributed(
+    db: &impl ConnectionTrait,
+    filter: &ReportFilter,
+    kind: SlaKind,
+    now: DateTime<Utc>,
+    people: &HashMap<i64, users::Model>,
+) -> Result<Vec<AttributedClock>, ApiError> {
+    let rest = Condition::all()
+        .add(in_period(filter, kind))
+        .add(facts::counted(now).not());
+    let rest = clocks_where(db, rest).await?;
+    attribute(db, filter, &rest, now, people).await
+}
+
 /// The compliance of the `kind` clocks started in the filter's period, as of `now`.
 ///
 /// Clocks with counted facts (`reports::facts`) are added up in SQL, a query a week; the rest
@@ -377,11 +393,7 @@ pub async fn report(
             );
         }
     }
-    let rest = Condition::all()
-        .add(in_period(filter, kind))
-        .add(facts::counted(now).not());
-    let rest = clocks_where(db, rest).await?;
-    for clock in attribute(db, filter, &rest, now, &people).await? {
+    for clock in unattributed(db, filter, kind, now, &people).await? {
         tallies.add(
             &clock.tally(),
             clock.owner_id,
@@ -414,7 +426,7 @@ pub async fn totals(
     // Grouped by outcome and business seconds (and by owner and team when the filter lists
     // people): a few thousand rows for a month of sixty thousand clocks, and still every
     // response time, with its count, for the median.
-    let by_people = filter.owner_ids.is_some() || filter.team_ids.is_some();
+    let by_people = filter.names_people();
     let person = |column: sla_clocks::Column| {
         if by_people {
             Expr::col(column).into()
@@ -468,11 +480,7 @@ pub async fn totals(
         }
         figures.add_tally(&tally);
     }
-    let rest = Condition::all()
-        .add(in_period(filter, kind))
-        .add(facts::counted(now).not());
-    let rest = clocks_where(db, rest).await?;
-    for clock in attribute(db, filter, &rest, now, &people).await? {
+    for clock in unattributed(db, filter, kind, now, &people).await? {
         if clock.responded() {
             seconds.push(clock.elapsed_seconds);
         }
@@ -531,21 +539,16 @@ fn counted_facts(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Condition {
-    let mut condition = Condition::all()
+    Condition::all()
         .add(sla_clocks::Column::Kind.eq(kind.as_str()))
         .add(sla_clocks::Column::StartedAt.gte(from))
         .add(sla_clocks::Column::StartedAt.lt(to))
-        .add(facts::counted(now));
-    if let Some(sources) = &filter.sources {
-        condition = condition.add(sla_clocks::Column::ReportSource.is_in(sources.clone()));
-    }
-    if let Some(campaigns) = &filter.campaigns {
-        condition = condition.add(sla_clocks::Column::ReportCampaign.is_in(campaigns.clone()));
-    }
-    if let Some(types) = &filter.lead_types {
-        condition = condition.add(sla_clocks::Column::ReportLeadType.is_in(types.clone()));
-    }
-    condition
+        .add(facts::counted(now))
+        .add(filter.lead_attributes_on(
+            sla_clocks::Column::ReportSource,
+            sla_clocks::Column::ReportCampaign,
+            sla_clocks::Column::ReportLeadType,
+        ))
 }
 
 /// Stored facts added up: the clocks of one owner, queue team, source, lead type and outcome.

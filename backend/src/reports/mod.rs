@@ -27,7 +27,7 @@ pub mod simulation;
 
 use chrono::{DateTime, Datelike as _, Duration, Utc};
 use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait as _, Condition};
+use sea_orm::{ColumnTrait, Condition};
 
 use crate::entities::leads;
 use crate::error::ApiError;
@@ -92,17 +92,37 @@ impl ReportFilter {
 
     /// The condition on `leads` for the lead attributes (source, campaign, lead type).
     fn lead_attributes(&self) -> Condition {
+        self.lead_attributes_on(
+            leads::Column::Source,
+            leads::Column::Campaign,
+            leads::Column::LeadType,
+        )
+    }
+
+    /// The condition for the lead attributes on the columns of some table that hold them
+    /// (the lead's own, or those stored with a clock's facts).
+    fn lead_attributes_on<C: ColumnTrait>(
+        &self,
+        source: C,
+        campaign: C,
+        lead_type: C,
+    ) -> Condition {
         let mut condition = Condition::all();
         if let Some(sources) = &self.sources {
-            condition = condition.add(leads::Column::Source.is_in(sources.clone()));
+            condition = condition.add(source.is_in(sources.clone()));
         }
         if let Some(campaigns) = &self.campaigns {
-            condition = condition.add(leads::Column::Campaign.is_in(campaigns.clone()));
+            condition = condition.add(campaign.is_in(campaigns.clone()));
         }
         if let Some(types) = &self.lead_types {
-            condition = condition.add(leads::Column::LeadType.is_in(types.clone()));
+            condition = condition.add(lead_type.is_in(types.clone()));
         }
         condition
+    }
+
+    /// Whether the filter lists owners or teams.
+    fn names_people(&self) -> bool {
+        self.owner_ids.is_some() || self.team_ids.is_some()
     }
 
     /// Whether the filter narrows by a lead attribute (source, campaign or lead type).
@@ -112,7 +132,7 @@ impl ReportFilter {
 
     /// Whether the filter narrows by anything about the lead (attributes, owner or team).
     fn names_lead(&self) -> bool {
-        self.names_lead_attributes() || self.owner_ids.is_some() || self.team_ids.is_some()
+        self.names_lead_attributes() || self.names_people()
     }
 
     /// The condition on `leads` for the lead attributes and the lead's current owner and team.
